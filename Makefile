@@ -1,0 +1,65 @@
+# PicoClaw: the two commands are `make run` and `make test`.
+# Bun comes from the npm registry (the pinned `bun` package in package.json), so a machine
+# with only Node and npm can build and test. A Bun already on PATH is used when it is the
+# pinned version.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := build
+
+BUN_VERSION := $(shell node -p "require('./package.json').devDependencies.bun")
+BUN := $(shell command -v bun >/dev/null 2>&1 && [ "$$(bun --version 2>/dev/null)" = "$(BUN_VERSION)" ] && command -v bun || echo node_modules/.bin/bun)
+DENO := node_modules/.bin/deno
+TSC := node_modules/.bin/tsc
+COMMIT := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)$(shell git diff --quiet HEAD -- 2>/dev/null || echo -dirty)
+SOURCES := main.ts package.json $(shell find mod web -type f 2>/dev/null)
+BUILD_FLAGS := --compile --minify-syntax --minify-whitespace --define 'PICOCLAW_COMMIT="$(COMMIT)"'
+TS_FILES = main.ts $(shell find mod tests bench web -name '*.ts' -o -name '*.tsx' 2>/dev/null)
+TSC_FLAGS := --noEmit --strict --target ES2022 --module preserve --moduleResolution bundler \
+	--types bun --lib ESNext,DOM,DOM.Iterable --resolveJsonModule --allowImportingTsExtensions \
+	--skipLibCheck --noFallthroughCasesInSwitch --useUnknownInCatchVariables
+
+.PHONY: deps build build-arm64 run test test-only fmt fmt-check lint clean
+
+# Installs npm packages (Bun, Deno for fmt/lint, libraries) once per lockfile change.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+deps: node_modules/.installed
+
+dist/picoclaw: node_modules/.installed $(SOURCES)
+	@mkdir -p dist
+	$(BUN) build $(BUILD_FLAGS) main.ts --outfile $@
+
+dist/picoclaw-linux-arm64: node_modules/.installed $(SOURCES)
+	@mkdir -p dist
+	$(BUN) build $(BUILD_FLAGS) --target=bun-linux-arm64 main.ts --outfile $@
+
+build: dist/picoclaw
+
+build-arm64: dist/picoclaw-linux-arm64
+
+# Runs the launcher (gateway + dashboard) against $PICOCLAW_HOME or ~/.picoclaw.
+run: build
+	./dist/picoclaw --console
+
+# Installs, builds, checks format, lints and type-checks, then runs every test.
+test: build fmt-check lint
+	$(BUN) test
+
+# Runs the tests without the build and checks (the binary must exist).
+test-only: deps
+	$(BUN) test
+
+fmt: deps
+	$(DENO) fmt
+
+fmt-check: deps
+	$(DENO) fmt --check
+
+lint: deps
+	$(DENO) lint
+	$(TSC) $(TSC_FLAGS) $(TS_FILES)
+
+clean:
+	rm -rf dist

@@ -1,0 +1,8 @@
+/**
+ * @module
+ * The long-running process: wires the loaded config to the gateway, the launcher and
+ * the Pico client, and stops them all cleanly on SIGINT/SIGTERM.
+ */
+
+export { type ProcessIO, runGatewayProcess, runLauncherProcess } from "./run.ts";
+export { waitForStopSignal, withDeadline } from "./signals.ts";

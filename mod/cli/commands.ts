@@ -1,0 +1,23 @@
+import { randomBytes } from "node:crypto";
+import { checkConfig, describeEffectiveConfig, type LoadedConfig } from "../config/mod.ts";
+import { ConfigError } from "../errors/mod.ts";
+
+/** A new random token: `bytes` bytes from the CSPRNG as lowercase hex. */
+export function generateToken(bytes = 32): string {
+  return randomBytes(bytes).toString("hex");
+}
+
+/** The text `picoclaw config show` prints: the effective config as JSON, secrets masked. */
+export function configShowText(loaded: LoadedConfig): string {
+  return `${JSON.stringify(describeEffectiveConfig(loaded), null, 2)}\n`;
+}
+
+/**
+ * What `picoclaw config check` prints once the layers loaded: `config ok`.
+ * @throws {ConfigError} Listing every readiness problem (e.g. Pico enabled without a token).
+ */
+export function configCheckText(loaded: LoadedConfig): string {
+  const problems = checkConfig(loaded);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return "config ok\n";
+}

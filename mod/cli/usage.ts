@@ -1,0 +1,47 @@
+/** Usage text for `picoclaw --help` and for every command's `--help`. */
+export const USAGE: Record<string, string> = {
+  main: `Usage: picoclaw [command] [flags]
+
+PicoClaw: a Pico Channel gateway (WebSocket chat + HTTP API) and a web launcher dashboard.
+
+Commands:
+  (none)                     launcher mode: gateway (18790) + dashboard (18800) in one process
+  gateway                    gateway only, no dashboard, logs to stderr
+  token generate [--bytes N] print a new random token (N bytes as hex, default 32)
+  config show                print the effective config with the source of each value (secrets masked)
+  config check               validate every config layer; exit 0 "config ok" or 2 with every problem
+  version                    print version, Bun version and target
+
+Flags:
+  --console, -console  launcher mode, and print the dashboard URL and launcher token
+  --home DIR           config home (PICOCLAW_HOME; default ~/.picoclaw)
+  --config FILE        path of config.json (PICOCLAW_CONFIG); .security.yml is read beside it
+  --port N             launcher dashboard port (default 18800)
+  --public             listen on all interfaces instead of loopback (launcher and gateway)
+  --version            same as "version"
+  -h, --help           this help; "picoclaw <command> --help" for one command
+
+Exit codes: 0 ok, 1 runtime failure (e.g. port in use), 2 usage or config error.
+`,
+  gateway: `Usage: picoclaw gateway [--home DIR] [--config FILE] [--public]
+
+Runs the gateway only: the Pico Channel WebSocket at /pico and the HTTP API
+(/health, /api/status, /api/messages, /metrics) on gateway.host:gateway.port
+(default 127.0.0.1:18790). Logs to stderr. SIGINT/SIGTERM stop it cleanly.
+`,
+  token: `Usage: picoclaw token generate [--bytes N]
+
+Prints a new random token from a CSPRNG: N bytes (default 32) as lowercase hex.
+Put it in .security.yml as channels.pico.token, or in PICOCLAW_CHANNELS_PICO_TOKEN.
+`,
+  config: `Usage: picoclaw config show|check [--home DIR] [--config FILE]
+
+  show   print the effective config as JSON; each value has {value, source} where source is
+         default, config.json, .security.yml, launcher-config.json, env or flag; secrets masked
+  check  load and validate every layer; prints "config ok" (exit 0) or every problem (exit 2)
+`,
+  version: `Usage: picoclaw version
+
+Prints the PicoClaw version and commit, the Bun version and the target platform.
+`,
+};

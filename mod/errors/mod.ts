@@ -1,0 +1,9 @@
+/**
+ * @module
+ * Errors the user should see. Each carries a stable code from SPEC.md; the edges
+ * (HTTP `onError`, WebSocket `toErrorFrame`, the CLI in `main.ts`) map them to output
+ * in one place each.
+ */
+
+export { ConfigError, type ConfigProblem, PicoclawError, UsageError } from "./errors.ts";
+export type { ErrorCode } from "./errors.ts";

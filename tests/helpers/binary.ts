@@ -1,0 +1,84 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+
+/** The compiled binary under test; `make test` builds it first. */
+export const BINARY = join(import.meta.dir, "..", "..", "dist", "picoclaw");
+
+function ensureBinary(): void {
+  if (!existsSync(BINARY)) throw new Error(`Cannot find ${BINARY}: run "make build" first`);
+}
+
+/** A clean environment for the child: no PICOCLAW_* from the developer's shell. */
+export function childEnv(home: string, extra: Record<string, string> = {}): Record<string, string> {
+  return { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: home, PICOCLAW_HOME: home, ...extra };
+}
+
+/** The outcome of a finished command. */
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `picoclaw args...` to completion. */
+export async function runBinary(args: string[], env: Record<string, string>): Promise<RunResult> {
+  ensureBinary();
+  const proc = Bun.spawn([BINARY, ...args], { env, stdout: "pipe", stderr: "pipe", stdin: "ignore" });
+  const [stdout, stderr, code] = await Promise.all([
+    new Response(proc.stdout).text(),
+    new Response(proc.stderr).text(),
+    proc.exited,
+  ]);
+  return { code, stdout, stderr };
+}
+
+/** A long-running `picoclaw` child whose output is collected as it comes. */
+export interface RunningBinary {
+  proc: ReturnType<typeof Bun.spawn>;
+  stdout(): string;
+  stderr(): string;
+  /** Waits until stdout or stderr matches, and returns the match. */
+  waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
+  /** Sends a signal and waits for the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number>;
+}
+
+async function collect(stream: ReadableStream<Uint8Array>, into: { text: string }): Promise<void> {
+  const decoder = new TextDecoder();
+  const reader = stream.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return;
+    into.text += decoder.decode(value, { stream: true });
+  }
+}
+
+/** Starts `picoclaw args...` in the background. */
+export function startBinary(args: string[], env: Record<string, string>, binary = BINARY): RunningBinary {
+  if (binary === BINARY) ensureBinary();
+  const proc = Bun.spawn([binary, ...args], { env, stdout: "pipe", stderr: "pipe", stdin: "ignore" });
+  const out = { text: "" };
+  const err = { text: "" };
+  void collect(proc.stdout as ReadableStream<Uint8Array>, out);
+  void collect(proc.stderr as ReadableStream<Uint8Array>, err);
+  return {
+    proc,
+    stdout: () => out.text,
+    stderr: () => err.text,
+    waitFor: async (pattern, timeoutMs = 10_000) => {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const match = out.text.match(pattern) ?? err.text.match(pattern);
+        if (match) return match;
+        if (proc.exitCode !== null || Date.now() > deadline) {
+          throw new Error(`Did not see ${pattern} (exit ${proc.exitCode}); stderr:\n${err.text}\nstdout:\n${out.text}`);
+        }
+        await Bun.sleep(20);
+      }
+    },
+    stop: async (signal = "SIGTERM") => {
+      if (proc.exitCode === null) proc.kill(signal);
+      return await proc.exited;
+    },
+  };
+}
