@@ -18,7 +18,7 @@ TSC_FLAGS := --noEmit --strict --target ES2022 --module preserve --moduleResolut
 	--types bun --lib ESNext,DOM,DOM.Iterable --resolveJsonModule --allowImportingTsExtensions \
 	--skipLibCheck --noFallthroughCasesInSwitch --useUnknownInCatchVariables
 
-.PHONY: deps build build-arm64 run test test-only fmt fmt-check lint clean
+.PHONY: deps build build-arm64 run test test-only bench fmt fmt-check lint clean
 
 # Installs npm packages (Bun, Deno for fmt/lint, libraries) once per lockfile change.
 node_modules/.installed: package.json package-lock.json
@@ -50,6 +50,10 @@ test: build fmt-check lint
 # Runs the tests without the build and checks (the binary must exist).
 test-only: deps
 	$(BUN) test
+
+# Benchmarks (not part of `make test`): they print their figures and ratios to a baseline.
+bench: build
+	$(BUN) bench/gateway.ts
 
 fmt: deps
 	$(DENO) fmt

@@ -4,7 +4,7 @@
  * command, and maps errors to exit codes: 0 ok, 1 runtime failure, 2 usage or config error.
  */
 
-import { runGatewayProcess, runLauncherProcess } from "./mod/app/mod.ts";
+import { runServerProcess } from "./mod/app/mod.ts";
 import { configCheckText, configShowText, generateToken, parseCommandLine, USAGE } from "./mod/cli/mod.ts";
 import { loadConfig } from "./mod/config/mod.ts";
 import { ConfigError, PicoclawError, UsageError } from "./mod/errors/mod.ts";
@@ -65,9 +65,9 @@ async function main(argv: string[], env: Record<string, string | undefined>): Pr
         print(configCheckText(loaded));
         return 0;
       case "gateway":
-        return await runGatewayProcess(loaded);
+        return await runServerProcess(loaded, { launcher: false, console: false }, { stdout: print });
       case "launcher":
-        return await runLauncherProcess(loaded, { console: command.console }, { stdout: print });
+        return await runServerProcess(loaded, { launcher: true, console: command.console }, { stdout: print });
     }
   } catch (err) {
     return reportError(err);

@@ -1,7 +1,9 @@
+import { createAgent } from "../agent/mod.ts";
 import { checkConfig, type LoadedConfig } from "../config/mod.ts";
 import { ConfigError } from "../errors/mod.ts";
 import { startGateway } from "../gateway/mod.ts";
 import { createLogger, type Logger } from "../log/mod.ts";
+import { createMetrics } from "../metrics/mod.ts";
 import { waitForStopSignal, withDeadline } from "./signals.ts";
 
 /** Where a process's human-facing output goes (stdout for console mode). */
@@ -9,45 +11,47 @@ export interface ProcessIO {
   stdout: (text: string) => void;
 }
 
+/** How the process runs: `gateway` alone, or launcher mode (gateway + dashboard). */
+export interface ProcessMode {
+  launcher: boolean;
+  /** Console mode: print the dashboard URL and login link to stdout. */
+  console: boolean;
+}
+
 /** Throws the readiness problems of the config as one `ConfigError`. */
 function ensureReady(loaded: LoadedConfig): void {
   const problems = checkConfig(loaded);
-  if (problems.length > 0) throw new ConfigError(problems);
+  if (problems.length > 0) throw new ConfigError(problems, { warnings: loaded.warnings });
 }
 
-function logWarnings(log: Logger, loaded: LoadedConfig): void {
-  for (const warning of loaded.warnings) log.warn(warning);
-}
-
-/** `picoclaw gateway`: the gateway alone, logging to stderr, until SIGINT/SIGTERM. */
-export async function runGatewayProcess(loaded: LoadedConfig): Promise<number> {
-  const log = createLogger();
-  logWarnings(log, loaded);
+/**
+ * Runs the long-lived process until SIGINT/SIGTERM: the gateway, and in launcher mode the
+ * dashboard too. Returns the exit code (0 after a clean stop).
+ *
+ * @throws {ConfigError} When the config cannot run (exit 2).
+ * @throws {PicoclawError} `port_in_use` and other start failures (exit 1).
+ */
+export async function runServerProcess(loaded: LoadedConfig, mode: ProcessMode, io: ProcessIO): Promise<number> {
   ensureReady(loaded);
-  const gateway = startGateway({ host: loaded.config.gateway.host, port: loaded.config.gateway.port, log });
-  const signal = await waitForStopSignal();
-  log.info("stopping", { signal });
-  await withDeadline(gateway.stop(), 4000);
-  log.info("stopped");
-  log.close();
-  return 0;
-}
-
-/** `picoclaw` and `picoclaw --console`: gateway and launcher dashboard in one process. */
-export async function runLauncherProcess(
-  loaded: LoadedConfig,
-  options: { console: boolean },
-  io: ProcessIO,
-): Promise<number> {
-  const log = createLogger({ file: loaded.paths.logFile });
-  logWarnings(log, loaded);
-  ensureReady(loaded);
-  const gateway = startGateway({ host: loaded.config.gateway.host, port: loaded.config.gateway.port, log });
-  if (options.console) io.stdout(`Gateway: http://${gateway.hostname}:${gateway.port}/\n`);
-  const signal = await waitForStopSignal();
-  log.info("stopping", { signal });
-  await withDeadline(gateway.stop(), 4000);
-  log.info("stopped");
-  log.close();
-  return 0;
+  const log: Logger = createLogger(mode.launcher ? { file: loaded.paths.logFile } : {});
+  try {
+    for (const warning of loaded.warnings) log.warn(warning);
+    const metrics = createMetrics();
+    const agent = createAgent(loaded.config.agent);
+    const gateway = startGateway({
+      gateway: loaded.config.gateway,
+      pico: loaded.config.channels.pico,
+      agent,
+      log,
+      metrics,
+    });
+    if (mode.console) io.stdout(`Gateway: http://${gateway.hostname}:${gateway.port}/\n`);
+    const signal = await waitForStopSignal();
+    log.info("stopping", { signal });
+    await withDeadline(gateway.stop(), 4000);
+    log.info("stopped");
+    return 0;
+  } finally {
+    log.close();
+  }
 }

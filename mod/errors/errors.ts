@@ -24,14 +24,26 @@ export type ErrorCode =
   | "csrf"
   | "internal_error";
 
+/** Extra context an error may carry to the edge that prints it. */
+export interface PicoclawErrorOptions extends ErrorOptions {
+  /** HTTP headers the response needs, e.g. `WWW-Authenticate` or `Retry-After`. */
+  headers?: Record<string, string>;
+  /** Structured detail for the JSON body, e.g. the field problems of a request. */
+  details?: unknown;
+}
+
 /** An error the user should see, with a stable code from SPEC.md. */
 export class PicoclawError extends Error {
   readonly code: ErrorCode;
+  readonly headers?: Record<string, string>;
+  readonly details?: unknown;
 
-  constructor(code: ErrorCode, message: string, options?: ErrorOptions) {
+  constructor(code: ErrorCode, message: string, options?: PicoclawErrorOptions) {
     super(message, options);
     this.name = "PicoclawError";
     this.code = code;
+    this.headers = options?.headers;
+    this.details = options?.details;
   }
 }
 

@@ -5,5 +5,12 @@
  * in one place each.
  */
 
-export { ConfigError, type ConfigProblem, PicoclawError, UsageError } from "./errors.ts";
-export type { ErrorCode } from "./errors.ts";
+export {
+  ConfigError,
+  type ConfigProblem,
+  type ErrorCode,
+  PicoclawError,
+  type PicoclawErrorOptions,
+  UsageError,
+} from "./errors.ts";
+export { STATUS_BY_CODE } from "./http_status.ts";

@@ -1,0 +1,60 @@
+import { describe, expect, test } from "bun:test";
+import type { Agent, AgentChunk } from "../agent/mod.ts";
+import { PicoclawError } from "../errors/mod.ts";
+import { type ChatContext, runChat, Session } from "./chat.ts";
+
+function contextWith(agent: Agent) {
+  const sent: { type: string; payload?: Record<string, unknown> }[] = [];
+  const ctx: ChatContext = {
+    agent,
+    broadcast: (_session, frame) => sent.push(JSON.parse(frame)),
+    signal: new AbortController().signal,
+    observeLatency: () => {},
+  };
+  return { ctx, sent };
+}
+
+function agentYielding(chunks: string[], gapMs = 0, fail?: PicoclawError): Agent {
+  return {
+    provider: "test",
+    model: "m",
+    async *reply(): AsyncIterable<AgentChunk> {
+      for (const text of chunks) {
+        if (gapMs) await Bun.sleep(gapMs);
+        yield { text };
+      }
+      if (fail) throw fail;
+    },
+  };
+}
+
+describe("runChat()", () => {
+  test("runChat() throttles updates but always ends with the full text", async () => {
+    const chunks = Array.from({ length: 500 }, (_, i) => "x".repeat(i + 1));
+    const { ctx, sent } = contextWith(agentYielding(chunks));
+    const result = await runChat(ctx, new Session("s"), { content: "c", media: [] });
+    const types = sent.map((f) => f.type);
+    expect(types[0]).toBe("typing.start");
+    expect(types[1]).toBe("message.create");
+    expect(types.at(-1)).toBe("typing.stop");
+    expect(types.filter((t) => t === "message.update").length).toBeLessThan(10);
+    expect(sent.at(-2)?.payload?.content).toBe("x".repeat(500));
+    expect(result.content).toBe("x".repeat(500));
+  });
+
+  test("runChat() sends message.create with empty content when the agent yields nothing", async () => {
+    const { ctx, sent } = contextWith(agentYielding([]));
+    await runChat(ctx, new Session("s"), { content: "c", media: [] });
+    expect(sent.map((f) => f.type)).toEqual(["typing.start", "message.create", "typing.stop"]);
+    expect(sent[1].payload?.content).toBe("");
+  });
+
+  test("runChat() sends an agent_error frame with request_id, then typing.stop, and rethrows", async () => {
+    const failure = new PicoclawError("agent_error", "The agent server answered 500");
+    const { ctx, sent } = contextWith(agentYielding(["part"], 0, failure));
+    const err = await runChat(ctx, new Session("s"), { content: "c", media: [] }, "req-9").catch((e) => e);
+    expect(err).toBe(failure);
+    expect(sent.map((f) => f.type)).toEqual(["typing.start", "message.create", "error", "typing.stop"]);
+    expect(sent[2].payload).toEqual({ code: "agent_error", message: failure.message, request_id: "req-9" });
+  });
+});

@@ -1,0 +1,84 @@
+import { zValidator } from "@hono/zod-validator";
+import { type Context, Hono } from "hono";
+import { bearerAuth } from "hono/bearer-auth";
+import { bodyLimit } from "hono/body-limit";
+import { z } from "zod";
+import type { PicoChannel } from "../channel/mod.ts";
+import { isValidSessionId } from "../config/mod.ts";
+import { PicoclawError } from "../errors/mod.ts";
+import type { Metrics } from "../metrics/mod.ts";
+
+/** `POST /api/messages` body. */
+export const MessageRequestSchema = z.object({
+  content: z.string().refine((s) => s.trim() !== "", "must not be blank"),
+  session_id: z.string().refine(isValidSessionId, "must be 1-128 characters of A-Z a-z 0-9 . _ : -").optional(),
+});
+
+/** Bodies over this size are refused with 413 (SPEC §3.4). */
+export const MAX_API_BODY_BYTES = 1024 * 1024;
+
+/** What `/api/status` reports; the gateway builds it from its parts. */
+export type StatusReport = Record<string, unknown>;
+
+/** What the API routes need. */
+export interface ApiOptions {
+  channel: PicoChannel;
+  metrics: Metrics;
+  status: () => StatusReport;
+}
+
+function unauthorized(metrics: Metrics, reason: string) {
+  return (c: Context) => {
+    metrics.authFailures.inc({ reason });
+    return c.json({ error: "unauthorized", message: "A valid Pico token is required as Authorization: Bearer" }, 401);
+  };
+}
+
+/**
+ * The Bearer-protected HTTP API: `/api/status`, `POST /api/messages`, `/metrics`.
+ * Only the `Authorization: Bearer <pico token>` header is accepted, never a query token.
+ */
+export function createApi(options: ApiOptions): Hono {
+  const { channel, metrics } = options;
+  const api = new Hono();
+  const auth = bearerAuth({
+    verifyToken: (token) => channel.checkToken(token),
+    noAuthenticationHeader: { message: unauthorized(metrics, "missing_token") },
+    invalidAuthenticationHeader: { message: unauthorized(metrics, "malformed_header") },
+    invalidToken: { message: unauthorized(metrics, "invalid_token") },
+  });
+  api.use("/api/*", auth);
+  api.use("/metrics", auth);
+
+  api.get("/api/status", (c) => c.json(options.status()));
+
+  api.post(
+    "/api/messages",
+    bodyLimit({
+      maxSize: MAX_API_BODY_BYTES,
+      onError: () => {
+        throw new PicoclawError("payload_too_large", `The request body is over ${MAX_API_BODY_BYTES} bytes`);
+      },
+    }),
+    zValidator("json", MessageRequestSchema, (result) => {
+      if (!result.success) {
+        const problems = result.error.issues.map((i) => ({ field: i.path.join(".") || "body", message: i.message }));
+        throw new PicoclawError(
+          "invalid_request",
+          `Invalid request: ${problems.map((p) => `${p.field}: ${p.message}`).join("; ")}`,
+          { details: problems },
+        );
+      }
+    }),
+    async (c) => {
+      const body = c.req.valid("json");
+      const result = await channel.chat(body.session_id ?? crypto.randomUUID(), { content: body.content, media: [] });
+      return c.json(result);
+    },
+  );
+
+  api.get("/metrics", async (c) => {
+    return c.text(await metrics.registry.metrics(), 200, { "Content-Type": metrics.registry.contentType });
+  });
+  return api;
+}
