@@ -18,7 +18,7 @@ TSC_FLAGS := --noEmit --strict --target ES2022 --module preserve --moduleResolut
 	--types bun --lib ESNext,DOM,DOM.Iterable --resolveJsonModule --allowImportingTsExtensions \
 	--skipLibCheck --noFallthroughCasesInSwitch --useUnknownInCatchVariables
 
-.PHONY: deps build build-arm64 run test test-only bench fmt fmt-check lint clean
+.PHONY: deps build build-arm64 run test test-only bench browser fmt fmt-check lint clean
 
 # Installs npm packages (Bun, Deno for fmt/lint, libraries) once per lockfile change.
 node_modules/.installed: package.json package-lock.json
@@ -43,8 +43,9 @@ build-arm64: dist/picoclaw-linux-arm64
 run: build
 	./dist/picoclaw --console
 
-# Installs, builds, checks format, lints and type-checks, then runs every test.
-test: build fmt-check lint
+# Installs, builds, checks format, lints and type-checks, then runs every test
+# (the browser tests drive Debian's Chromium: see `browser`).
+test: build fmt-check lint browser
 	$(BUN) test
 
 # Runs the tests without the build and checks (the binary must exist).
@@ -54,6 +55,18 @@ test-only: deps
 # Benchmarks (not part of `make test`): they print their figures and ratios to a baseline.
 bench: build
 	$(BUN) bench/gateway.ts
+	$(BUN) bench/login.ts
+
+# Debian's Chromium for the browser tests (never a downloaded browser). Installs it with apt
+# when missing and possible; otherwise the browser tests say they were skipped (CI fails instead).
+browser:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	  else \
+	    echo "warning: /usr/bin/chromium is missing; install Debian's chromium to run the browser tests"; \
+	  fi; \
+	fi
 
 fmt: deps
 	$(DENO) fmt

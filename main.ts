@@ -5,8 +5,8 @@
  */
 
 import { runServerProcess } from "./mod/app/mod.ts";
-import { configCheckText, configShowText, generateToken, parseCommandLine, USAGE } from "./mod/cli/mod.ts";
-import { loadConfig } from "./mod/config/mod.ts";
+import { configCheckText, configShowText, parseCommandLine, USAGE } from "./mod/cli/mod.ts";
+import { generateToken, loadConfig } from "./mod/config/mod.ts";
 import { ConfigError, PicoclawError, UsageError } from "./mod/errors/mod.ts";
 import { versionText } from "./mod/version/mod.ts";
 

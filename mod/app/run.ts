@@ -1,7 +1,9 @@
 import { createAgent } from "../agent/mod.ts";
-import { checkConfig, type LoadedConfig } from "../config/mod.ts";
+import type { PicoChannel } from "../channel/mod.ts";
+import { checkConfig, type ConfigListener, ConfigStore, type LoadedConfig } from "../config/mod.ts";
 import { ConfigError } from "../errors/mod.ts";
 import { startGateway } from "../gateway/mod.ts";
+import { consoleText, resolveLauncherToken, startLauncher } from "../launcher/mod.ts";
 import { createLogger, type Logger } from "../log/mod.ts";
 import { createMetrics } from "../metrics/mod.ts";
 import { waitForStopSignal, withDeadline } from "./signals.ts";
@@ -24,18 +26,34 @@ function ensureReady(loaded: LoadedConfig): void {
   if (problems.length > 0) throw new ConfigError(problems, { warnings: loaded.warnings });
 }
 
+/** Applies dashboard changes to the running channel: a new token closes old sockets (4001). */
+function applyToChannel(channel: PicoChannel): ConfigListener {
+  return (next, changed) => {
+    const pico = next.config.channels.pico;
+    if (changed.includes("channels.pico.token")) channel.setToken(pico.token);
+    if (changed.includes("channels.pico.enabled")) channel.setEnabled(pico.enabled);
+  };
+}
+
 /**
  * Runs the long-lived process until SIGINT/SIGTERM: the gateway, and in launcher mode the
  * dashboard too. Returns the exit code (0 after a clean stop).
  *
  * @throws {ConfigError} When the config cannot run (exit 2).
- * @throws {PicoclawError} `port_in_use` and other start failures (exit 1).
+ * @throws {PicoclawError} `port_in_use`, `write_failed` and other start failures (exit 1).
  */
 export async function runServerProcess(loaded: LoadedConfig, mode: ProcessMode, io: ProcessIO): Promise<number> {
   ensureReady(loaded);
+  // Listen for SIGINT/SIGTERM before starting anything, so a stop during start-up is clean too.
+  const stopSignal = waitForStopSignal();
   const log: Logger = createLogger(mode.launcher ? { file: loaded.paths.logFile } : {});
+  const stops: (() => Promise<void>)[] = [];
+  const stopAll = async () => {
+    for (const stop of stops) await stop();
+  };
   try {
     for (const warning of loaded.warnings) log.warn(warning);
+    const store = new ConfigStore(loaded);
     const metrics = createMetrics();
     const agent = createAgent(loaded.config.agent);
     const gateway = startGateway({
@@ -45,12 +63,34 @@ export async function runServerProcess(loaded: LoadedConfig, mode: ProcessMode, 
       log,
       metrics,
     });
-    if (mode.console) io.stdout(`Gateway: http://${gateway.hostname}:${gateway.port}/\n`);
-    const signal = await waitForStopSignal();
+    stops.push(() => gateway.stop());
+    store.subscribe(applyToChannel(gateway.channel));
+    if (mode.launcher) {
+      const token = await resolveLauncherToken(store);
+      log.info("launcher token resolved", { source: token.source });
+      const launcher = startLauncher({
+        store,
+        token,
+        gateway,
+        log,
+        metrics,
+        host: loaded.launcher.public ? "0.0.0.0" : "127.0.0.1",
+        port: loaded.launcher.port,
+      });
+      stops.push(() => launcher.stop());
+      if (mode.console) {
+        const gatewayUrl = `http://${gateway.hostname}:${gateway.port}/`;
+        io.stdout(consoleText({ port: launcher.port, public: loaded.launcher.public, token, gatewayUrl }));
+      }
+    }
+    const signal = await stopSignal;
     log.info("stopping", { signal });
-    await withDeadline(gateway.stop(), 4000);
+    await withDeadline(stopAll(), 4000);
     log.info("stopped");
     return 0;
+  } catch (err) {
+    await withDeadline(stopAll(), 4000);
+    throw err;
   } finally {
     log.close();
   }

@@ -1,11 +1,5 @@
-import { randomBytes } from "node:crypto";
 import { checkConfig, describeEffectiveConfig, type LoadedConfig } from "../config/mod.ts";
 import { ConfigError } from "../errors/mod.ts";
-
-/** A new random token: `bytes` bytes from the CSPRNG as lowercase hex. */
-export function generateToken(bytes = 32): string {
-  return randomBytes(bytes).toString("hex");
-}
 
 /** The text `picoclaw config show` prints: the effective config as JSON, secrets masked. */
 export function configShowText(loaded: LoadedConfig): string {

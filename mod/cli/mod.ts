@@ -5,5 +5,5 @@
  */
 
 export { type Command, type Invocation, parseCommandLine } from "./args.ts";
-export { configCheckText, configShowText, generateToken } from "./commands.ts";
+export { configCheckText, configShowText } from "./commands.ts";
 export { USAGE } from "./usage.ts";

@@ -4,7 +4,8 @@ import { readEnvLayer } from "./env.ts";
 import { type ConfigPaths, resolvePaths } from "./paths.ts";
 import { readConfigFile } from "./read_file.ts";
 import { type Config, ConfigSchema, type LauncherConfig, LauncherConfigSchema, SecuritySchema } from "./schema.ts";
-import { findLeaf, getIn, type Leaf, listLeaves, setIn, unknownKeys } from "./walk.ts";
+import { type Layer, validateLayer } from "./layer.ts";
+import { deepFreeze, getIn, type Leaf, listLeaves, setIn, unknownKeys } from "./walk.ts";
 
 /** Where an effective value came from, lowest precedence first. */
 export type Source = "default" | "config.json" | ".security.yml" | "launcher-config.json" | "env" | "flag";
@@ -33,22 +34,6 @@ export const CONFIG_LEAVES: readonly Leaf[] = listLeaves(ConfigSchema);
 export const SECURITY_LEAVES: readonly Leaf[] = listLeaves(SecuritySchema);
 export const LAUNCHER_LEAVES: readonly Leaf[] = listLeaves(LauncherConfigSchema);
 
-/** Describes a bad value without ever printing a secret. */
-function describeValue(value: unknown, secret: boolean): string {
-  if (secret) return value === null ? "null" : Array.isArray(value) ? "a list" : `a ${typeof value}`;
-  const json = JSON.stringify(value);
-  return json === undefined ? String(value) : json.length > 80 ? `${json.slice(0, 77)}...` : json;
-}
-
-interface Layer {
-  label: Source;
-  raw: Record<string, unknown>;
-  /** Names the place a key came from, for problem messages. */
-  locate: (key: string) => { source: string; keyPath?: string };
-  /** The value as the user wrote it, for problem messages (env strings before coercion). */
-  original?: (key: string) => unknown;
-}
-
 /** The merge target: raw values by key path and which layer set each. */
 interface Merge {
   raw: Record<string, unknown>;
@@ -59,22 +44,12 @@ interface Merge {
 function applyLayer(
   schema: z.ZodType,
   leaves: readonly Leaf[],
-  layer: Layer,
+  layer: Layer & { label: Source },
   merge: Merge,
   problems: ConfigProblem[],
   sourcePrefix = "",
 ): void {
-  const result = schema.safeParse(layer.raw);
-  for (const issue of result.error?.issues ?? []) {
-    const leaf = findLeaf(leaves, issue.path);
-    const key = leaf?.key ?? issue.path.join(".");
-    const value = layer.original?.(key) ?? getIn(layer.raw, leaf?.path ?? issue.path);
-    const expected = leaf ? leaf.info.expected : "an object";
-    problems.push({
-      ...layer.locate(key),
-      message: `expected ${expected}, got ${describeValue(value, leaf?.info.secret ?? false)}`,
-    });
-  }
+  problems.push(...validateLayer(schema, leaves, layer));
   for (const leaf of leaves) {
     const value = getIn(layer.raw, leaf.path);
     if (value === undefined) continue;
@@ -83,19 +58,8 @@ function applyLayer(
   }
 }
 
-function fileLayer(label: Source, path: string, raw: Record<string, unknown>): Layer {
+function fileLayer(label: Source, path: string, raw: Record<string, unknown>): Layer & { label: Source } {
   return { label, raw, locate: (key) => ({ source: path, keyPath: key }) };
-}
-
-/** Deep-freezes plain objects and arrays (class instances such as `Secret` are left as they are). */
-function deepFreeze<T>(value: T): T {
-  if (
-    value && typeof value === "object" && (Array.isArray(value) || Object.getPrototypeOf(value) === Object.prototype)
-  ) {
-    for (const child of Object.values(value)) deepFreeze(child);
-    Object.freeze(value);
-  }
-  return value;
 }
 
 /**

@@ -26,7 +26,8 @@ export {
   LauncherConfigSchema,
   SecuritySchema,
 } from "./schema.ts";
-export { mask, Secret } from "./secret.ts";
+export { generateToken, mask, Secret } from "./secret.ts";
 export { describeEffectiveConfig, type ShownValue } from "./show.ts";
+export { type ConfigChange, type ConfigListener, ConfigStore } from "./store.ts";
 export { type KeyChange, updateJsonFile, updateYamlFile } from "./update_file.ts";
 export { type Leaf, listLeaves } from "./walk.ts";

@@ -1,3 +1,5 @@
+import { randomBytes } from "node:crypto";
+
 /**
  * Masks a secret for display: `ab12…ef90`, or `***` when shorter than 12 characters,
  * or the empty string when there is no secret at all.
@@ -46,4 +48,9 @@ export class Secret {
   [INSPECT](): string {
     return mask(this.#value);
   }
+}
+
+/** A new random token: `bytes` bytes from the CSPRNG as lowercase hex (64 characters by default). */
+export function generateToken(bytes = 32): string {
+  return randomBytes(bytes).toString("hex");
 }

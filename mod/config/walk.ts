@@ -95,3 +95,14 @@ export function unknownKeys(schema: AnySchema, raw: unknown, prefix: string[] = 
   }
   return out;
 }
+
+/** Deep-freezes plain objects and arrays (class instances such as `Secret` are left as they are). */
+export function deepFreeze<T>(value: T): T {
+  if (
+    value && typeof value === "object" && (Array.isArray(value) || Object.getPrototypeOf(value) === Object.prototype)
+  ) {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}

@@ -1,4 +1,3 @@
-import { zValidator } from "@hono/zod-validator";
 import { type Context, Hono } from "hono";
 import { bearerAuth } from "hono/bearer-auth";
 import { bodyLimit } from "hono/body-limit";
@@ -6,6 +5,7 @@ import { z } from "zod";
 import type { PicoChannel } from "../channel/mod.ts";
 import { isValidSessionId } from "../config/mod.ts";
 import { PicoclawError } from "../errors/mod.ts";
+import { jsonBody } from "../http/mod.ts";
 import type { Metrics } from "../metrics/mod.ts";
 
 /** `POST /api/messages` body. */
@@ -60,16 +60,7 @@ export function createApi(options: ApiOptions): Hono {
         throw new PicoclawError("payload_too_large", `The request body is over ${MAX_API_BODY_BYTES} bytes`);
       },
     }),
-    zValidator("json", MessageRequestSchema, (result) => {
-      if (!result.success) {
-        const problems = result.error.issues.map((i) => ({ field: i.path.join(".") || "body", message: i.message }));
-        throw new PicoclawError(
-          "invalid_request",
-          `Invalid request: ${problems.map((p) => `${p.field}: ${p.message}`).join("; ")}`,
-          { details: problems },
-        );
-      }
-    }),
+    jsonBody(MessageRequestSchema),
     async (c) => {
       const body = c.req.valid("json");
       const result = await channel.chat(body.session_id ?? crypto.randomUUID(), { content: body.content, media: [] });

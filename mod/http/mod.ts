@@ -1,8 +1,17 @@
 /**
  * @module
  * HTTP pieces both servers share: the one error-to-response mapping (`onError`,
- * `notFound`) and the client address of a request.
+ * `notFound`), and who a request comes from (peer address, trusted-proxy client IP,
+ * HTTPS, the origin it addressed).
  */
 
+export {
+  clientAddress,
+  clientIp,
+  isHttpsRequest,
+  isLoopbackAddress,
+  requestHost,
+  requestOrigin,
+} from "./client_address.ts";
 export { createErrorHandler, errorResponse, handleNotFound } from "./errors.ts";
-export { clientAddress } from "./client_address.ts";
+export { jsonBody } from "./validate.ts";

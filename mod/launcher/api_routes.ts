@@ -1,0 +1,119 @@
+import { Hono } from "hono";
+import { z } from "zod";
+import { describeEffectiveConfig, generateToken } from "../config/mod.ts";
+import { PicoclawError } from "../errors/mod.ts";
+import { MessageRequestSchema } from "../gateway/mod.ts";
+import { jsonBody } from "../http/mod.ts";
+import type { LauncherContext, LauncherEnv } from "./context.ts";
+
+const NO_STORE = { "Cache-Control": "no-store" };
+
+/** A Pico token must travel in a Bearer header and a `token.<value>` subprotocol. */
+const PicoTokenSchema = z.string().regex(
+  /^[A-Za-z0-9._~+-]{16,512}$/,
+  "must be 16-512 characters of A-Z a-z 0-9 . _ ~ + -",
+);
+
+const SetPicoTokenSchema = z.object({ token: PicoTokenSchema.optional() });
+const EnabledSchema = z.object({ enabled: z.boolean() });
+const PicoClientSchema = z.object({
+  enabled: z.boolean(),
+  url: z.string(),
+  session_id: z.string().default(""),
+  token: z.string().min(1).optional(),
+});
+
+/**
+ * The logged-in JSON API the dashboard uses (SPEC §5.2). Every change goes through the
+ * ConfigStore (validated, written atomically, applied live). Secret values leave the server
+ * only from the two `reveal` routes, which the user triggers.
+ */
+export function createApiRoutes(ctx: LauncherContext): Hono<LauncherEnv> {
+  const app = new Hono<LauncherEnv>();
+  const channel = ctx.gateway.channel;
+  const config = () => ctx.store.loaded.config;
+
+  app.get("/api/status", (c) => {
+    const { launcher } = ctx.store.loaded;
+    return c.json({
+      ...ctx.gateway.status(),
+      launcher: { port: launcher.port, public: launcher.public, token_source: ctx.token.source },
+    });
+  });
+
+  app.get("/api/config", (c) => c.json(describeEffectiveConfig(ctx.store.loaded)));
+
+  app.get("/api/tokens", (c) => {
+    const pico = config().channels.pico.token;
+    return c.json({
+      pico: {
+        set: pico.isSet,
+        masked: pico.toString(),
+        source: ctx.store.loaded.sources.get("channels.pico.token"),
+      },
+      launcher: { masked: ctx.token.source === "env" ? "" : ctx.token.secret.toString(), source: ctx.token.source },
+    });
+  });
+
+  app.post("/api/pico/token", jsonBody(SetPicoTokenSchema), async (c) => {
+    const token = c.req.valid("json").token ?? generateToken(32);
+    const { warnings } = await ctx.store.update([{ key: "channels.pico.token", value: token }]);
+    ctx.log.info("pico token changed from the dashboard");
+    return c.json({ ok: true, masked: config().channels.pico.token.toString(), warnings });
+  });
+
+  app.post("/api/pico/token/reveal", (c) => {
+    const token = config().channels.pico.token;
+    if (!token.isSet) throw new PicoclawError("invalid_request", "No Pico token is set");
+    return c.json({ token: token.reveal() }, 200, NO_STORE);
+  });
+
+  app.post("/api/launcher/token/reveal", (c) => {
+    // A token from PICOCLAW_LAUNCHER_TOKEN is never echoed (SPEC §5.1).
+    if (ctx.token.source === "env") return c.json({ source: "env" }, 200, NO_STORE);
+    return c.json({ source: ctx.token.source, token: ctx.token.secret.reveal() }, 200, NO_STORE);
+  });
+
+  app.get("/api/pico/enabled", (c) => c.json({ enabled: channel.enabled }));
+
+  app.post("/api/pico/enabled", jsonBody(EnabledSchema), async (c) => {
+    const { enabled } = c.req.valid("json");
+    if (enabled && !config().channels.pico.token.isSet) {
+      throw new PicoclawError("invalid_request", "Set a Pico token first (Tokens tab), then enable the channel");
+    }
+    const { warnings } = await ctx.store.update([{ key: "channels.pico.enabled", value: enabled }]);
+    return c.json({ ok: true, enabled, warnings });
+  });
+
+  app.get("/api/pico_client", (c) => {
+    const client = config().channels.pico_client;
+    return c.json({
+      enabled: client.enabled,
+      url: client.url,
+      session_id: client.session_id,
+      token: { set: client.token.isSet, masked: client.token.toString() },
+    });
+  });
+
+  app.post("/api/pico_client", jsonBody(PicoClientSchema), async (c) => {
+    const body = c.req.valid("json");
+    if (body.enabled && body.url === "") {
+      throw new PicoclawError("invalid_request", "channels.pico_client.url: set the remote URL to enable the client");
+    }
+    const changes = [
+      { key: "channels.pico_client.url", value: body.url },
+      { key: "channels.pico_client.session_id", value: body.session_id },
+      { key: "channels.pico_client.enabled", value: body.enabled },
+    ];
+    if (body.token !== undefined) changes.push({ key: "channels.pico_client.token", value: body.token });
+    const { warnings } = await ctx.store.update(changes);
+    return c.json({ ok: true, warnings });
+  });
+
+  app.post("/api/chat", jsonBody(MessageRequestSchema), async (c) => {
+    const body = c.req.valid("json");
+    return c.json(await channel.chat(body.session_id ?? crypto.randomUUID(), { content: body.content, media: [] }));
+  });
+
+  return app;
+}

@@ -1,0 +1,13 @@
+/**
+ * @module
+ * The launcher dashboard (SPEC §5) on 127.0.0.1:18800: launcher token resolution, sign-in
+ * with HMAC session cookies and a brute-force limit, the logged-in API, the dashboard chat
+ * socket, and the embedded web UI from `web/`.
+ */
+
+export { createLauncherApp } from "./app.ts";
+export { buildAssets } from "./assets.ts";
+export { consoleText } from "./console.ts";
+export type { LauncherContext, LauncherEnv } from "./context.ts";
+export { type Launcher, type LauncherOptions, startLauncher } from "./server.ts";
+export { isInitialized, type LauncherToken, type LauncherTokenSource, resolveLauncherToken } from "./token.ts";

@@ -1,0 +1,78 @@
+import type { Server } from "bun";
+import type { ConnectionState } from "../channel/mod.ts";
+import type { ConfigStore } from "../config/mod.ts";
+import { PicoclawError } from "../errors/mod.ts";
+import { type Gateway, isAddressInUse } from "../gateway/mod.ts";
+import type { Logger } from "../log/mod.ts";
+import type { Metrics } from "../metrics/mod.ts";
+import { LoginLimiter, SessionManager } from "../session/mod.ts";
+import { createLauncherApp } from "./app.ts";
+import type { LauncherContext } from "./context.ts";
+import type { LauncherToken } from "./token.ts";
+
+/** What `startLauncher()` needs. */
+export interface LauncherOptions {
+  store: ConfigStore;
+  token: LauncherToken;
+  gateway: Gateway;
+  log: Logger;
+  metrics: Metrics;
+  /** `127.0.0.1`, or `0.0.0.0` when public. */
+  host: string;
+  port: number;
+}
+
+/** A running launcher dashboard. */
+export interface Launcher {
+  port: number;
+  hostname: string;
+  context: LauncherContext;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the launcher dashboard: one `Bun.serve` with the Hono app and the dashboard chat
+ * socket, sharing the gateway's Pico channel.
+ *
+ * @throws {PicoclawError} `port_in_use`, naming the port and how to change it.
+ */
+export function startLauncher(options: LauncherOptions): Launcher {
+  const context: LauncherContext = {
+    store: options.store,
+    token: options.token,
+    sessions: new SessionManager(),
+    limiter: new LoginLimiter(),
+    gateway: options.gateway,
+    log: options.log,
+    metrics: options.metrics,
+  };
+  const app = createLauncherApp(context);
+  let server: Server<ConnectionState>;
+  try {
+    server = Bun.serve({
+      hostname: options.host,
+      port: options.port,
+      fetch: (req, srv) => app.fetch(req, srv),
+      websocket: options.gateway.channel.websocketHandler(),
+    });
+  } catch (err) {
+    if (isAddressInUse(err)) {
+      throw new PicoclawError(
+        "port_in_use",
+        `Cannot listen on ${options.host}:${options.port}: the port is in use; ` +
+          "start with --port N or set port in launcher-config.json",
+        { cause: err },
+      );
+    }
+    throw err;
+  }
+  options.log.info("launcher listening", { host: server.hostname, port: server.port });
+  return {
+    port: server.port!,
+    hostname: server.hostname!,
+    context,
+    stop: async () => {
+      await server.stop(true);
+    },
+  };
+}

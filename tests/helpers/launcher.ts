@@ -1,0 +1,123 @@
+import { createAgent } from "../../mod/agent/mod.ts";
+import { ConfigStore, loadConfig } from "../../mod/config/mod.ts";
+import { type Gateway, startGateway } from "../../mod/gateway/mod.ts";
+import {
+  createLauncherApp,
+  type LauncherContext,
+  resolveLauncherToken,
+  startLauncher,
+} from "../../mod/launcher/mod.ts";
+import { createLogger } from "../../mod/log/mod.ts";
+import { createMetrics } from "../../mod/metrics/mod.ts";
+import { LoginLimiter, SessionManager } from "../../mod/session/mod.ts";
+import { makeTempHome, type TempHome } from "./temp_home.ts";
+
+/** A launcher app (for `app.request()`) or server around a real gateway, in a temp home. */
+export interface TestLauncher {
+  home: TempHome;
+  ctx: LauncherContext;
+  gateway: Gateway;
+  logs: string[];
+  /** The launcher token in force. */
+  token(): string;
+  /** `app.request()` as if from `peer` (default 127.0.0.1). */
+  request(path: string, init?: RequestInit, peer?: string): Promise<Response>;
+  /** Signs in with the launcher token and returns the `Cookie` header value. */
+  login(peer?: string): Promise<string>;
+  stop(): Promise<void>;
+}
+
+/** Options: files in the home, env on top, and whether to serve on a real port. */
+export interface TestLauncherOptions {
+  files?: Record<string, string>;
+  env?: Record<string, string>;
+  /** Start a real launcher server on port 0 too (for WebSocket tests). */
+  serve?: boolean;
+  /** A clock for the session manager and login limiter. */
+  now?: () => number;
+}
+
+/** The `Cookie` header value for the session cookie a response set. */
+export function sessionCookie(res: Response): string {
+  const cookie = res.headers.getSetCookie().find((c) => c.startsWith("picoclaw_session="));
+  if (!cookie) throw new Error(`No session cookie in ${res.status} response`);
+  return cookie.split(";")[0];
+}
+
+/** Builds the launcher on a temp home with a real gateway on 127.0.0.1 port 0. */
+export async function makeTestLauncher(options: TestLauncherOptions = {}): Promise<TestLauncher & { port?: number }> {
+  const home = makeTempHome(options.files ?? {});
+  const loaded = await loadConfig({
+    env: { PICOCLAW_HOME: home.path, PICOCLAW_GATEWAY_PORT: "0", ...options.env },
+  });
+  const store = new ConfigStore(loaded);
+  const logs: string[] = [];
+  const log = createLogger({ stderr: (line) => logs.push(line), level: "debug" });
+  const metrics = createMetrics();
+  const gateway = startGateway({
+    gateway: loaded.config.gateway,
+    pico: loaded.config.channels.pico,
+    agent: createAgent(loaded.config.agent),
+    log,
+    metrics,
+  });
+  store.subscribe((next, changed) => {
+    if (changed.includes("channels.pico.token")) gateway.channel.setToken(next.config.channels.pico.token);
+    if (changed.includes("channels.pico.enabled")) gateway.channel.setEnabled(next.config.channels.pico.enabled);
+  });
+  const token = await resolveLauncherToken(store);
+  let ctx: LauncherContext;
+  let stopServer = async () => {};
+  let port: number | undefined;
+  if (options.serve) {
+    const launcher = startLauncher({ store, token, gateway, log, metrics, host: "127.0.0.1", port: 0 });
+    ctx = launcher.context;
+    port = launcher.port;
+    stopServer = () => launcher.stop();
+  } else {
+    ctx = {
+      store,
+      token,
+      sessions: new SessionManager({ now: options.now }),
+      limiter: new LoginLimiter({ now: options.now }),
+      gateway,
+      log,
+      metrics,
+    };
+  }
+  const app = createLauncherApp(ctx);
+  const launcher: TestLauncher & { port?: number } = {
+    home,
+    ctx,
+    gateway,
+    logs,
+    port,
+    token: () => ctx.token.secret.reveal(),
+    request: (path, init, peer = "127.0.0.1") =>
+      Promise.resolve(app.request(path, init, { requestIP: () => ({ address: peer, family: "IPv4", port: 40000 }) })),
+    login: async (peer) => {
+      const res = await launcher.request("/login", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ token: launcher.token() }),
+      }, peer);
+      if (res.status !== 200) throw new Error(`Login failed: ${res.status}`);
+      return sessionCookie(res);
+    },
+    stop: async () => {
+      await stopServer();
+      await gateway.stop();
+      home.remove();
+    },
+  };
+  return launcher;
+}
+
+/** JSON POST init with optional cookie and extra headers. */
+export function postJson(body: unknown, cookie?: string, headers: Record<string, string> = {}): RequestInit {
+  return {
+    method: "POST",
+    headers: { "content-type": "application/json", ...(cookie ? { cookie } : {}), ...headers },
+    body: JSON.stringify(body),
+  };
+}
