@@ -6,6 +6,7 @@ import { startGateway } from "../gateway/mod.ts";
 import { consoleText, resolveLauncherToken, startLauncher } from "../launcher/mod.ts";
 import { createLogger, type Logger } from "../log/mod.ts";
 import { createMetrics } from "../metrics/mod.ts";
+import { PicoClient } from "../pico/mod.ts";
 import { waitForStopSignal, withDeadline } from "./signals.ts";
 
 /** Where a process's human-facing output goes (stdout for console mode). */
@@ -26,12 +27,16 @@ function ensureReady(loaded: LoadedConfig): void {
   if (problems.length > 0) throw new ConfigError(problems, { warnings: loaded.warnings });
 }
 
-/** Applies dashboard changes to the running channel: a new token closes old sockets (4001). */
-function applyToChannel(channel: PicoChannel): ConfigListener {
+/**
+ * Applies dashboard changes live: a new Pico token closes the sockets that used the old one
+ * (4001), the channel opens or closes, and the Pico client redials with its new settings.
+ */
+function applyLive(channel: PicoChannel, client: PicoClient): ConfigListener {
   return (next, changed) => {
-    const pico = next.config.channels.pico;
+    const { pico, pico_client } = next.config.channels;
     if (changed.includes("channels.pico.token")) channel.setToken(pico.token);
     if (changed.includes("channels.pico.enabled")) channel.setEnabled(pico.enabled);
+    if (changed.some((key) => key.startsWith("channels.pico_client."))) client.reconfigure(pico_client);
   };
 }
 
@@ -47,7 +52,7 @@ export async function runServerProcess(loaded: LoadedConfig, mode: ProcessMode, 
   // Listen for SIGINT/SIGTERM before starting anything, so a stop during start-up is clean too.
   const stopSignal = waitForStopSignal();
   const log: Logger = createLogger(mode.launcher ? { file: loaded.paths.logFile } : {});
-  const stops: (() => Promise<void>)[] = [];
+  const stops: (() => void | Promise<void>)[] = [];
   const stopAll = async () => {
     for (const stop of stops) await stop();
   };
@@ -56,15 +61,21 @@ export async function runServerProcess(loaded: LoadedConfig, mode: ProcessMode, 
     const store = new ConfigStore(loaded);
     const metrics = createMetrics();
     const agent = createAgent(loaded.config.agent);
+    const { pico, pico_client } = loaded.config.channels;
+    const client = new PicoClient({ settings: pico_client, liveness: pico, agent, log });
     const gateway = startGateway({
       gateway: loaded.config.gateway,
-      pico: loaded.config.channels.pico,
+      pico,
       agent,
       log,
       metrics,
+      picoClientStatus: () => client.status(),
     });
     stops.push(() => gateway.stop());
-    store.subscribe(applyToChannel(gateway.channel));
+    client.start();
+    // The client closes first (1000), so the remote sees a clean goodbye.
+    stops.unshift(() => client.stop());
+    store.subscribe(applyLive(gateway.channel, client));
     if (mode.launcher) {
       const token = await resolveLauncherToken(store);
       log.info("launcher token resolved", { source: token.source });

@@ -8,17 +8,10 @@ import { PicoclawError } from "../errors/mod.ts";
 import { createErrorHandler, handleNotFound } from "../http/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import type { Metrics } from "../metrics/mod.ts";
+import type { PicoClientStatus } from "../pico/mod.ts";
 import { VERSION } from "../version/mod.ts";
 import { createApi, type StatusReport } from "./api.ts";
 import { createPicoRoute } from "./pico_route.ts";
-
-/** The Pico client's state as `/api/status` shows it. */
-export interface PicoClientStatus {
-  enabled: boolean;
-  connected: boolean;
-  state: string;
-  [key: string]: unknown;
-}
 
 /** What `startGateway()` needs: its config slices, the agent, a logger and the metrics. */
 export interface GatewayOptions {
@@ -43,7 +36,15 @@ export interface Gateway {
   stop(): Promise<void>;
 }
 
-const NO_CLIENT: () => PicoClientStatus = () => ({ enabled: false, connected: false, state: "disconnected" });
+const NO_CLIENT = (): PicoClientStatus => ({
+  enabled: false,
+  connected: false,
+  state: "disconnected",
+  last_error: null,
+  connected_since: null,
+  reconnects: 0,
+  next_retry_in_s: null,
+});
 
 /** Builds the gateway's Hono app around a channel: `/health`, `/pico`, `/api/*`, `/metrics`. */
 export function createGatewayApp(options: GatewayOptions & { channel: PicoChannel; status: () => StatusReport }) {

@@ -1,9 +1,12 @@
 /**
  * @module
  * The Pico protocol (SPEC §3.2): frame schemas, parsing of client frames into
- * validated requests, and the builders for server frames and `error` frames.
+ * validated requests, the builders for server frames and `error` frames, and the Pico
+ * client (SPEC §4) that dials a remote Pico server with its reconnect backoff.
  */
 
+export { Backoff, backoffDelay, type BackoffOptions } from "./backoff.ts";
+export { PicoClient, type PicoClientOptions, type PicoClientState, type PicoClientStatus } from "./client.ts";
 export {
   type ChatRequest,
   CLIENT_FRAME_TYPES,

@@ -1,6 +1,7 @@
 import { createAgent } from "../../mod/agent/mod.ts";
 import { ConfigSchema } from "../../mod/config/mod.ts";
-import { type Gateway, type PicoClientStatus, startGateway } from "../../mod/gateway/mod.ts";
+import { type Gateway, startGateway } from "../../mod/gateway/mod.ts";
+import type { PicoClientStatus } from "../../mod/pico/mod.ts";
 import { createLogger } from "../../mod/log/mod.ts";
 import { createMetrics, type Metrics } from "../../mod/metrics/mod.ts";
 
