@@ -100,20 +100,40 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   const min = LEVELS[options.level ?? "info"];
   const stderr = options.stderr ?? true;
   const toStderr = stderr === true ? (line: string) => writeSync(2, line) : stderr === false ? undefined : stderr;
-  const file = options.file
-    ? new RotatingFile(options.file, options.maxFileBytes ?? 5 * 1024 * 1024, options.keepFiles ?? 3)
-    : undefined;
+  let file: RotatingFile | undefined;
+  // A log file that cannot be opened or written (read-only or full disk) must not stop the
+  // program: say so once on stderr and go on logging to stderr only.
+  const dropFile = (err: unknown) => {
+    file = undefined;
+    const why = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    toStderr?.(formatLine("warn", "cannot write the log file; logging to stderr only", { file: options.file, why }));
+  };
+  if (options.file) {
+    try {
+      file = new RotatingFile(options.file, options.maxFileBytes ?? 5 * 1024 * 1024, options.keepFiles ?? 3);
+    } catch (err) {
+      dropFile(err);
+    }
+  }
   const emit = (level: LogLevel, message: string, fields?: LogFields) => {
     if (LEVELS[level] < min) return;
     const line = formatLine(level, message, fields);
     toStderr?.(line);
-    file?.write(line);
+    try {
+      file?.write(line);
+    } catch (err) {
+      dropFile(err);
+    }
   };
   return {
     debug: (message, fields) => emit("debug", message, fields),
     info: (message, fields) => emit("info", message, fields),
     warn: (message, fields) => emit("warn", message, fields),
     error: (message, fields) => emit("error", message, fields),
-    close: () => file?.close(),
+    close: () => {
+      try {
+        file?.close();
+      } catch { /* already unusable */ }
+    },
   };
 }

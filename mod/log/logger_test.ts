@@ -55,3 +55,15 @@ describe("createLogger()", () => {
     expect(readFileSync(file, "utf8")).toContain("line 29");
   });
 });
+
+describe("createLogger() on a bad log path", () => {
+  test("createLogger() falls back to stderr when the log file cannot be opened", () => {
+    home = makeTempHome({ "not-a-dir": "x" });
+    const lines: string[] = [];
+    const log = createLogger({ stderr: (l) => lines.push(l), file: home.file("not-a-dir/launcher.log") });
+    log.info("still logged");
+    log.close();
+    expect(lines[0]).toContain("cannot write the log file; logging to stderr only");
+    expect(lines[1]).toContain("still logged");
+  });
+});
