@@ -18,7 +18,7 @@ TSC_FLAGS := --noEmit --strict --target ES2022 --module preserve --moduleResolut
 	--types bun --lib ESNext,DOM,DOM.Iterable --resolveJsonModule --allowImportingTsExtensions \
 	--skipLibCheck --noFallthroughCasesInSwitch --useUnknownInCatchVariables
 
-.PHONY: deps build build-arm64 run test test-only bench browser fmt fmt-check lint clean
+.PHONY: deps build build-arm64 run test test-slow test-only bench browser fmt fmt-check lint clean
 
 # Installs npm packages (Bun, Deno for fmt/lint, libraries) once per lockfile change.
 node_modules/.installed: package.json package-lock.json
@@ -47,6 +47,11 @@ run: build
 # (the browser tests drive Debian's Chromium: see `browser`).
 test: build fmt-check lint browser
 	$(BUN) test
+
+# The heavy versions of the hardening tests: 50 000 fuzz frames, 1 000 kill -9s, 60 s of
+# 5 000-connection waves. `make test` runs a shorter version of each.
+test-slow: build browser
+	PICOCLAW_SLOW=1 $(BUN) test tests/hardening
 
 # Runs the tests without the build and checks (the binary must exist).
 test-only: deps

@@ -20,6 +20,8 @@ export interface LauncherOptions {
   /** `127.0.0.1`, or `0.0.0.0` when public. */
   host: string;
   port: number;
+  /** The brute-force limiter; tests pass one with a small cap. @default a new LoginLimiter */
+  limiter?: LoginLimiter;
 }
 
 /** A running launcher dashboard. */
@@ -41,7 +43,7 @@ export function startLauncher(options: LauncherOptions): Launcher {
     store: options.store,
     token: options.token,
     sessions: new SessionManager(),
-    limiter: new LoginLimiter(),
+    limiter: options.limiter ?? new LoginLimiter(),
     gateway: options.gateway,
     log: options.log,
     metrics: options.metrics,

@@ -35,6 +35,8 @@ export interface TestLauncherOptions {
   serve?: boolean;
   /** A clock for the session manager and login limiter. */
   now?: () => number;
+  /** The limiter of a served launcher. */
+  limiter?: LoginLimiter;
 }
 
 /** The `Cookie` header value for the session cookie a response set. */
@@ -70,7 +72,16 @@ export async function makeTestLauncher(options: TestLauncherOptions = {}): Promi
   let stopServer = async () => {};
   let port: number | undefined;
   if (options.serve) {
-    const launcher = startLauncher({ store, token, gateway, log, metrics, host: "127.0.0.1", port: 0 });
+    const launcher = startLauncher({
+      store,
+      token,
+      gateway,
+      log,
+      metrics,
+      host: "127.0.0.1",
+      port: 0,
+      limiter: options.limiter,
+    });
     ctx = launcher.context;
     port = launcher.port;
     stopServer = () => launcher.stop();

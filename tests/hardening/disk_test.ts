@@ -1,0 +1,101 @@
+import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { spawnSync } from "node:child_process";
+import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, writeSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ConfigStore, loadConfig } from "../../mod/config/mod.ts";
+import { PicoclawError } from "../../mod/errors/mod.ts";
+import { childEnv, runBinary, startBinary } from "../helpers/binary.ts";
+
+const SECURITY_YML = "# secrets\nchannels:\n  pico:\n    token: disk-test-token-0123456789\n";
+
+/** A tiny tmpfs we can fill or make read-only; needs root (CI runs as root). */
+function mountTinyFs(): string | undefined {
+  const dir = mkdtempSync(join(tmpdir(), "picoclaw-disk-"));
+  const result = spawnSync("mount", ["-t", "tmpfs", "-o", "size=256k,mode=0700", "tmpfs", dir]);
+  if (result.status !== 0) {
+    rmSync(dir, { recursive: true, force: true });
+    return undefined;
+  }
+  return dir;
+}
+
+/** Writes a filler file until the file system is full. */
+function fillUp(dir: string): void {
+  const fd = openSync(join(dir, "filler"), "w");
+  const chunk = Buffer.alloc(4096, 1);
+  try {
+    for (;;) writeSync(fd, chunk);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "ENOSPC") throw err;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+const canMount = process.getuid?.() === 0 && (() => {
+  const probe = mountTinyFs();
+  if (!probe) return false;
+  spawnSync("umount", [probe]);
+  rmSync(probe, { recursive: true, force: true });
+  return true;
+})();
+if (!canMount) console.warn("Skipping the disk-full and read-only tests: mounting a tmpfs needs root");
+
+let dir: string;
+beforeEach(() => {
+  if (!canMount) return;
+  dir = mountTinyFs()!;
+  writeFileSync(join(dir, ".security.yml"), SECURITY_YML, { mode: 0o600 });
+  writeFileSync(join(dir, "config.json"), '{ "gateway": { "port": 0 } }\n', { mode: 0o600 });
+});
+afterEach(() => {
+  if (!canMount) return;
+  spawnSync("umount", [dir]);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function rotate(): Promise<unknown> {
+  const store = new ConfigStore(await loadConfig({ env: { PICOCLAW_HOME: dir } }));
+  return await store.update([{ key: "channels.pico.token", value: "new-token-that-needs-space" }]).catch((e) => e);
+}
+
+describe.skipIf(!canMount)("disk full and read-only home", () => {
+  test("a write on a full disk fails with write_failed saying so, and leaves the old file and no temp file", async () => {
+    fillUp(dir);
+    const err = await rotate();
+    expect(err).toBeInstanceOf(PicoclawError);
+    expect((err as PicoclawError).code).toBe("write_failed");
+    expect((err as Error).message).toContain("the disk is full");
+    expect((err as Error).message).toContain(".security.yml");
+    expect(readFileSync(join(dir, ".security.yml"), "utf8")).toBe(SECURITY_YML);
+    expect(readdirSync(dir).filter((n) => n.endsWith(".tmp"))).toEqual([]);
+  });
+
+  test("a write on a read-only file system fails saying so, and leaves the old file", async () => {
+    expect(spawnSync("mount", ["-o", "remount,ro", dir]).status).toBe(0);
+    const err = await rotate();
+    expect((err as Error).message).toContain("the file system is read-only");
+    expect(readFileSync(join(dir, ".security.yml"), "utf8")).toBe(SECURITY_YML);
+  });
+
+  test("launcher mode on a full disk exits 1 naming launcher-config.json and the cause", async () => {
+    fillUp(dir);
+    const result = await runBinary(["--port", "0"], childEnv(dir, { PICOCLAW_GATEWAY_PORT: "0" }));
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`Cannot write ${join(dir, "launcher-config.json")}: the disk is full`);
+    expect(readFileSync(join(dir, ".security.yml"), "utf8")).toBe(SECURITY_YML);
+  });
+
+  test("launcher mode on a read-only home exits 1 with a clear error; the gateway alone still runs", async () => {
+    expect(spawnSync("mount", ["-o", "remount,ro", dir]).status).toBe(0);
+    const launcher = await runBinary(["--port", "0"], childEnv(dir, { PICOCLAW_GATEWAY_PORT: "0" }));
+    expect(launcher.code).toBe(1);
+    expect(launcher.stderr).toContain("logging to stderr only");
+    expect(launcher.stderr).toContain("the file system is read-only");
+    const gateway = startBinary(["gateway"], childEnv(dir, { PICOCLAW_GATEWAY_PORT: "0" }));
+    const [, port] = await gateway.waitFor(/gateway listening host=\S+ port=(\d+)/);
+    expect((await fetch(`http://127.0.0.1:${port}/health`)).status).toBe(200);
+    expect(await gateway.stop()).toBe(0);
+  });
+});
