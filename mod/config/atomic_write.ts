@@ -23,16 +23,17 @@ function describeWriteError(path: string, err: unknown): string {
  * rename over the target, then fsync the directory. Readers and crashes see either the
  * old or the new complete content, never a torn file. A missing directory is created 0700.
  *
+ * @param mode The file's mode. @default 0o600 (config and secrets); a systemd unit uses 0o644.
  * @throws {PicoclawError} `write_failed`, naming the file and the cause (disk full, read-only...).
  */
-export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
+export async function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o600): Promise<void> {
   const dir = dirname(path);
   const temp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
   try {
     await mkdir(dir, { recursive: true, mode: 0o700 });
-    const handle = await open(temp, "wx", 0o600);
+    const handle = await open(temp, "wx", mode);
     try {
-      await handle.chmod(0o600);
+      await handle.chmod(mode);
       await handle.writeFile(data);
       await handle.sync();
     } finally {

@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import type { z } from "../zod/mod.ts";
 import type { ConfigProblem } from "../errors/mod.ts";
 import { findLeaf, getIn, type Leaf } from "./walk.ts";
 
@@ -22,7 +22,7 @@ export interface Layer {
  * Validates one layer's raw values against a schema whose keys are all optional, so the
  * problems are this layer's alone: `expected <what the leaf takes>, got <value>`.
  */
-export function validateLayer(schema: z.ZodType, leaves: readonly Leaf[], layer: Layer): ConfigProblem[] {
+export function validateLayer(schema: z.ZodMiniType, leaves: readonly Leaf[], layer: Layer): ConfigProblem[] {
   const result = schema.safeParse(layer.raw);
   return (result.error?.issues ?? []).map((issue) => {
     const leaf = findLeaf(leaves, issue.path);

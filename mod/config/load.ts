@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import type { z } from "../zod/mod.ts";
 import { ConfigError, type ConfigProblem } from "../errors/mod.ts";
 import { readEnvLayer } from "./env.ts";
 import { type ConfigPaths, resolvePaths } from "./paths.ts";
@@ -42,7 +42,7 @@ interface Merge {
 
 /** Validates one layer on its own (so each problem names its file) and merges its leaves. */
 function applyLayer(
-  schema: z.ZodType,
+  schema: z.ZodMiniType,
   leaves: readonly Leaf[],
   layer: Layer & { label: Source },
   merge: Merge,

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import { z } from "../zod/mod.ts";
 import { Secret } from "./secret.ts";
 
 /** How a leaf value is written in env variables, and what to say when it is wrong. */
@@ -14,43 +14,49 @@ export interface LeafInfo {
 /** Marks the schemas that are config leaves; walking a schema stops at them. */
 export const leafInfo = z.registry<LeafInfo>();
 
-function leaf<T extends z.ZodType>(schema: T, info: LeafInfo): T {
+function leaf<T extends z.ZodMiniType>(schema: T, info: LeafInfo): T {
   leafInfo.add(schema, info);
   return schema;
 }
 
 function bool(value: boolean) {
-  return leaf(z.boolean().default(value), { kind: "boolean", expected: "true or false" });
+  return leaf(z._default(z.boolean(), value), { kind: "boolean", expected: "true or false" });
 }
 
 function positiveInt(value: number) {
-  return leaf(z.int().positive().default(value), { kind: "integer", expected: "a positive integer" });
+  return leaf(z._default(z.int().check(z.positive()), value), { kind: "integer", expected: "a positive integer" });
 }
 
 function nonNegativeInt(value: number) {
-  return leaf(z.int().nonnegative().default(value), {
+  return leaf(z._default(z.int().check(z.nonnegative()), value), {
     kind: "integer",
     expected: "a non-negative integer",
   });
 }
 
 function port(value: number) {
-  return leaf(z.int().min(0).max(65535).default(value), {
+  return leaf(z._default(z.int().check(z.minimum(0), z.maximum(65535)), value), {
     kind: "integer",
     expected: "a port number (0-65535)",
   });
 }
 
 function text(value = "") {
-  return leaf(z.string().default(value), { kind: "string", expected: "a string" });
+  return leaf(z._default(z.string(), value), { kind: "string", expected: "a string" });
 }
 
 function secret() {
-  return leaf(z.string().default("").transform((s) => new Secret(s)), {
+  return leaf(z.pipe(z._default(z.string(), ""), z.transform((s: string) => new Secret(s))), {
     kind: "string",
     expected: "a string (quote it in YAML)",
     secret: true,
   });
+}
+
+/** An object of settings whose keys are all optional: a missing section is `{}`. */
+function section<T extends z.core.$ZodLooseShape>(shape: T) {
+  // Every key of a section is optional, so {} is always a valid input.
+  return z.prefault(z.object(shape), {} as never);
 }
 
 const SESSION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -66,24 +72,24 @@ function urlWithSchemes(schemes: string[], expected: string) {
     if (!URL.canParse(v)) return false;
     return schemes.includes(new URL(v).protocol);
   };
-  return leaf(z.string().default("").refine(accepts), { kind: "string", expected });
+  return leaf(z._default(z.string().check(z.refine(accepts)), ""), { kind: "string", expected });
 }
 
 /** `config.json`: every key optional, defaults from SPEC.md §2. */
 export const ConfigSchema = z.object({
-  gateway: z.object({
-    host: leaf(z.string().min(1).default("127.0.0.1"), {
+  gateway: section({
+    host: leaf(z._default(z.string().check(z.minLength(1)), "127.0.0.1"), {
       kind: "string",
       expected: "a host name or IP address",
     }),
     port: port(18790),
-  }).prefault({}),
-  channels: z.object({
-    pico: z.object({
+  }),
+  channels: section({
+    pico: section({
       enabled: bool(false),
       token: secret(),
       allow_token_query: bool(false),
-      allow_origins: leaf(z.array(z.string()).default([]), {
+      allow_origins: leaf(z._default(z.array(z.string()), []), {
         kind: "list",
         expected: "a list of origins",
       }),
@@ -93,21 +99,21 @@ export const ConfigSchema = z.object({
       max_connections: positiveInt(100),
       max_message_bytes: positiveInt(1048576),
       max_frames_per_second: nonNegativeInt(20),
-    }).prefault({}),
-    pico_client: z.object({
+    }),
+    pico_client: section({
       enabled: bool(false),
       url: urlWithSchemes(["ws:", "wss:"], "a ws:// or wss:// URL"),
       token: secret(),
-      session_id: leaf(z.string().default("").refine((v) => v === "" || isValidSessionId(v)), {
+      session_id: leaf(z._default(z.string().check(z.refine((v) => v === "" || isValidSessionId(v))), ""), {
         kind: "string",
         expected: "1-128 characters of A-Z a-z 0-9 . _ : -",
       }),
-    }).prefault({}),
-    telegram: z.object({ enabled: bool(false), token: secret() }).prefault({}),
-    discord: z.object({ enabled: bool(false), token: secret() }).prefault({}),
-  }).prefault({}),
-  agent: z.object({
-    provider: leaf(z.enum(["echo", "openai"]).default("echo"), {
+    }),
+    telegram: section({ enabled: bool(false), token: secret() }),
+    discord: section({ enabled: bool(false), token: secret() }),
+  }),
+  agent: section({
+    provider: leaf(z._default(z.enum(["echo", "openai"]), "echo"), {
       kind: "string",
       expected: `"echo" or "openai"`,
     }),
@@ -117,7 +123,7 @@ export const ConfigSchema = z.object({
     system_prompt: text(),
     stream: bool(true),
     timeout: positiveInt(120),
-  }).prefault({}),
+  }),
 });
 
 /** The effective, validated config: `config.json` < `.security.yml` < env < flags over defaults. */
@@ -125,13 +131,13 @@ export type Config = z.infer<typeof ConfigSchema>;
 
 /** `.security.yml`: secrets only, at the same key paths as `config.json`. */
 export const SecuritySchema = z.object({
-  channels: z.object({
-    pico: z.object({ token: secret() }).prefault({}),
-    pico_client: z.object({ token: secret() }).prefault({}),
-    telegram: z.object({ token: secret() }).prefault({}),
-    discord: z.object({ token: secret() }).prefault({}),
-  }).prefault({}),
-  agent: z.object({ api_key: secret() }).prefault({}),
+  channels: section({
+    pico: section({ token: secret() }),
+    pico_client: section({ token: secret() }),
+    telegram: section({ token: secret() }),
+    discord: section({ token: secret() }),
+  }),
+  agent: section({ api_key: secret() }),
 });
 
 /** `launcher-config.json` in `$PICOCLAW_HOME`. */

@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import type { z } from "../zod/mod.ts";
 import { type LeafInfo, leafInfo } from "./schema.ts";
 
 /** One config leaf: its key path and how it is written and checked. */
@@ -35,7 +35,7 @@ export function objectShape(schema: AnySchema): Record<string, AnySchema> | unde
 export function listLeaves(schema: AnySchema): Leaf[] {
   const out: Leaf[] = [];
   const visit = (node: AnySchema, path: string[]) => {
-    const info = leafInfo.get(node as z.ZodType);
+    const info = leafInfo.get(node as z.ZodMiniType);
     if (info) {
       out.push({ path, key: path.join("."), info });
       return;
@@ -84,7 +84,7 @@ export function setIn(obj: Record<string, unknown>, path: readonly string[], val
  * Values under a leaf are not descended into.
  */
 export function unknownKeys(schema: AnySchema, raw: unknown, prefix: string[] = []): string[] {
-  if (leafInfo.has(schema as z.ZodType)) return [];
+  if (leafInfo.has(schema as z.ZodMiniType)) return [];
   const shape = objectShape(schema);
   if (!shape || raw === null || typeof raw !== "object" || Array.isArray(raw)) return [];
   const out: string[] = [];

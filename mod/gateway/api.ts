@@ -1,7 +1,7 @@
 import { type Context, Hono } from "hono";
 import { bearerAuth } from "hono/bearer-auth";
 import { bodyLimit } from "hono/body-limit";
-import { z } from "zod";
+import { z } from "../zod/mod.ts";
 import type { PicoChannel } from "../channel/mod.ts";
 import { isValidSessionId } from "../config/mod.ts";
 import { PicoclawError } from "../errors/mod.ts";
@@ -10,8 +10,10 @@ import type { Metrics } from "../metrics/mod.ts";
 
 /** `POST /api/messages` body. */
 export const MessageRequestSchema = z.object({
-  content: z.string().refine((s) => s.trim() !== "", "must not be blank"),
-  session_id: z.string().refine(isValidSessionId, "must be 1-128 characters of A-Z a-z 0-9 . _ : -").optional(),
+  content: z.string().check(z.refine((s) => s.trim() !== "", "must not be blank")),
+  session_id: z.optional(
+    z.string().check(z.refine(isValidSessionId, "must be 1-128 characters of A-Z a-z 0-9 . _ : -")),
+  ),
 });
 
 /** Bodies over this size are refused with 413 (SPEC §3.4). */

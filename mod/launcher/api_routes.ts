@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import { z } from "zod";
+import { z } from "../zod/mod.ts";
 import { describeEffectiveConfig, generateToken } from "../config/mod.ts";
 import { PicoclawError } from "../errors/mod.ts";
 import { MessageRequestSchema } from "../gateway/mod.ts";
@@ -9,18 +9,17 @@ import type { LauncherContext, LauncherEnv } from "./context.ts";
 const NO_STORE = { "Cache-Control": "no-store" };
 
 /** A Pico token must travel in a Bearer header and a `token.<value>` subprotocol. */
-const PicoTokenSchema = z.string().regex(
-  /^[A-Za-z0-9._~+-]{16,512}$/,
-  "must be 16-512 characters of A-Z a-z 0-9 . _ ~ + -",
+const PicoTokenSchema = z.string().check(
+  z.regex(/^[A-Za-z0-9._~+-]{16,512}$/, "must be 16-512 characters of A-Z a-z 0-9 . _ ~ + -"),
 );
 
-const SetPicoTokenSchema = z.object({ token: PicoTokenSchema.optional() });
+const SetPicoTokenSchema = z.object({ token: z.optional(PicoTokenSchema) });
 const EnabledSchema = z.object({ enabled: z.boolean() });
 const PicoClientSchema = z.object({
   enabled: z.boolean(),
   url: z.string(),
-  session_id: z.string().default(""),
-  token: z.string().min(1).optional(),
+  session_id: z._default(z.string(), ""),
+  token: z.optional(z.string().check(z.minLength(1))),
 });
 
 /**

@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import { z } from "zod";
+import { z } from "../zod/mod.ts";
 import { Secret } from "../config/mod.ts";
 import { PicoclawError } from "../errors/mod.ts";
 import { clientAddress, clientIp, isHttpsRequest, isLoopbackAddress, requestHost } from "../http/mod.ts";
@@ -21,10 +21,13 @@ const LoginSchema = z.object({ token: z.string() });
 
 /** A custom launcher token: 16-512 visible characters, typed twice. */
 const SetupSchema = z.object({
-  token: z.string().min(16, "must be at least 16 characters").max(512, "must be at most 512 characters")
-    .regex(/^[\x21-\x7e]+$/, "must be visible ASCII characters without spaces"),
+  token: z.string().check(
+    z.minLength(16, "must be at least 16 characters"),
+    z.maxLength(512, "must be at most 512 characters"),
+    z.regex(/^[\x21-\x7e]+$/, "must be visible ASCII characters without spaces"),
+  ),
   confirm: z.string(),
-}).refine((b) => b.token === b.confirm, { message: "the two tokens differ", path: ["confirm"] });
+}).check(z.refine((b) => b.token === b.confirm, { message: "the two tokens differ", path: ["confirm"] }));
 
 const LOOPBACK_HOST = /^(localhost|127(\.\d{1,3}){3}|\[::1\])(:\d+)?$/i;
 
@@ -38,7 +41,7 @@ function isLocalCaller(c: Parameters<typeof clientIp>[0]): boolean {
 }
 
 /** Parses a body with a schema, or throws 400 `invalid_request` naming the fields. */
-function parseWith<T extends z.ZodType>(schema: T, body: unknown): z.infer<T> {
+function parseWith<T extends z.ZodMiniType>(schema: T, body: unknown): z.infer<T> {
   const result = schema.safeParse(body);
   if (result.success) return result.data;
   const details = result.error.issues.map((i) => ({ field: i.path.join(".") || "body", message: i.message }));

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import { z } from "../zod/mod.ts";
 import type { Agent, AgentChunk } from "../agent/mod.ts";
 import type { Config } from "../config/mod.ts";
 import type { Logger } from "../log/mod.ts";
@@ -34,14 +34,14 @@ export interface PicoClientOptions {
 /** A frame from the remote server; only what the client acts on is checked. */
 const RemoteFrameSchema = z.object({
   type: z.string(),
-  id: z.string().optional(),
-  session_id: z.string().optional(),
-  payload: z.object({
-    content: z.string().optional(),
-    media: z.array(z.string()).optional(),
-    placeholder: z.boolean().optional(),
-    kind: z.string().optional(),
-  }).passthrough().optional(),
+  id: z.optional(z.string()),
+  session_id: z.optional(z.string()),
+  payload: z.optional(z.looseObject({
+    content: z.optional(z.string()),
+    media: z.optional(z.array(z.string())),
+    placeholder: z.optional(z.boolean()),
+    kind: z.optional(z.string()),
+  })),
 });
 
 type RemoteFrame = z.infer<typeof RemoteFrameSchema>;

@@ -1,13 +1,13 @@
-import { z } from "zod";
+import { z } from "../zod/mod.ts";
 import { PicoclawError } from "../errors/mod.ts";
 
 /** Any Pico frame on the wire (SPEC §3.2); unknown `payload` keys are kept. */
 export const FrameSchema = z.object({
   type: z.string(),
-  id: z.string().optional(),
-  session_id: z.string().optional(),
-  timestamp: z.number().optional(),
-  payload: z.record(z.string(), z.unknown()).optional(),
+  id: z.optional(z.string()),
+  session_id: z.optional(z.string()),
+  timestamp: z.optional(z.number()),
+  payload: z.optional(z.record(z.string(), z.unknown())),
 });
 
 /** A parsed Pico frame. */
@@ -18,14 +18,14 @@ const DATA_IMAGE = /^data:image\/[A-Za-z0-9.+-]+;base64,[A-Za-z0-9+/]*={0,2}$/;
 /** A media item: a `data:image/...;base64,...` URL, as a string or as `{url}` / `{data}`. */
 const MediaItemSchema = z.union([
   z.string(),
-  z.object({ url: z.string() }).transform((m) => m.url),
-  z.object({ data: z.string() }).transform((m) => m.data),
+  z.pipe(z.object({ url: z.string() }), z.transform((m: { url: string }) => m.url)),
+  z.pipe(z.object({ data: z.string() }), z.transform((m: { data: string }) => m.data)),
 ]);
 
 /** The payload of `message.send` / `media.send`. */
 export const MessageSendPayloadSchema = z.object({
-  content: z.string().optional(),
-  media: z.array(MediaItemSchema).optional(),
+  content: z.optional(z.string()),
+  media: z.optional(z.array(MediaItemSchema)),
 });
 
 /** A validated chat request from a client. */
@@ -39,7 +39,7 @@ export interface ChatRequest {
 export const CLIENT_FRAME_TYPES = ["ping", "message.send", "media.send"] as const;
 
 /** Describes where zod found a problem, for an `invalid_message` error. */
-function describeIssue(error: z.ZodError): string {
+function describeIssue(error: z.core.$ZodError): string {
   const issue = error.issues[0];
   const where = issue.path.length > 0 ? issue.path.join(".") : "frame";
   return `${where}: ${issue.message}`;

@@ -127,11 +127,11 @@ describe("no secret leaks", () => {
       headers: { ...auth, "content-type": "application/json" },
       body: JSON.stringify({ content: "via the API" }),
     });
-    for (
-      const headers of [{ Authorization: `Bearer ${SECRETS.pico.slice(0, -1)}` }, {
-        "Sec-WebSocket-Protocol": "token.x",
-      }]
-    ) {
+    const refusals: Record<string, string>[] = [
+      { Authorization: `Bearer ${SECRETS.pico.slice(0, -1)}` },
+      { "Sec-WebSocket-Protocol": "token.x" },
+    ];
+    for (const headers of refusals) {
       const refused = await rawHandshake(port, "/pico", { headers });
       record("gateway /pico refused", `${refused.status} ${JSON.stringify(refused.headers)} ${refused.body}`);
       refused.close();
