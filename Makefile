@@ -12,13 +12,18 @@ DENO := node_modules/.bin/deno
 TSC := node_modules/.bin/tsc
 COMMIT := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)$(shell git diff --quiet HEAD -- 2>/dev/null || echo -dirty)
 SOURCES := main.ts package.json $(shell find mod web -type f 2>/dev/null)
-BUILD_FLAGS := --compile --minify-syntax --minify-whitespace --define 'PICOCLAW_COMMIT="$(COMMIT)"'
+# The binary ignores .env and bunfig.toml in the directory it runs from: its config comes only
+# from PICOCLAW_HOME, PICOCLAW_* variables and flags.
+BUILD_FLAGS := --compile --bytecode --minify-syntax --minify-whitespace --define 'PICOCLAW_COMMIT="$(COMMIT)"' \
+	--no-compile-autoload-dotenv --no-compile-autoload-bunfig
+RELEASES := dist/picoclaw-linux-x64 dist/picoclaw-linux-x64-baseline dist/picoclaw-linux-arm64
+QEMU_ARM64 := qemu-aarch64-static -L /usr/aarch64-linux-gnu
 TS_FILES = main.ts $(shell find mod tests bench web -name '*.ts' -o -name '*.tsx' 2>/dev/null)
 TSC_FLAGS := --noEmit --strict --target ES2022 --module preserve --moduleResolution bundler \
 	--types bun --lib ESNext,DOM,DOM.Iterable --resolveJsonModule --allowImportingTsExtensions \
 	--skipLibCheck --noFallthroughCasesInSwitch --useUnknownInCatchVariables
 
-.PHONY: deps build build-arm64 run test test-slow test-only bench browser fmt fmt-check lint clean
+.PHONY: deps build build-arm64 release run test test-slow test-arm64 test-only bench browser fmt fmt-check lint clean
 
 # Installs npm packages (Bun, Deno for fmt/lint, libraries) once per lockfile change.
 node_modules/.installed: package.json package-lock.json
@@ -31,9 +36,21 @@ dist/picoclaw: node_modules/.installed $(SOURCES)
 	@mkdir -p dist
 	$(BUN) build $(BUILD_FLAGS) main.ts --outfile $@
 
-dist/picoclaw-linux-arm64: node_modules/.installed $(SOURCES)
+# Release binaries, cross-compiled: Bun fetches each target's runtime from the npm registry.
+dist/picoclaw-linux-%: node_modules/.installed $(SOURCES)
 	@mkdir -p dist
-	$(BUN) build $(BUILD_FLAGS) --target=bun-linux-arm64 main.ts --outfile $@
+	$(BUN) build $(BUILD_FLAGS) --target=bun-linux-$* main.ts --outfile $@
+
+dist/SHA256SUMS: $(RELEASES)
+	cd dist && sha256sum $(notdir $(RELEASES)) > SHA256SUMS
+
+# x64, x64-baseline (CPUs without AVX2) and arm64 (Raspberry Pi 3/4/5 on a 64-bit OS), with checksums.
+release: dist/SHA256SUMS
+	@ls -l $(RELEASES) dist/SHA256SUMS
+
+# The arm64 binary under qemu user-mode emulation (Debian: qemu-user-static, libc6-arm64-cross).
+test-arm64: dist/picoclaw-linux-arm64
+	PICOCLAW_TEST_ARM64="$(QEMU_ARM64) $(CURDIR)/dist/picoclaw-linux-arm64" $(BUN) test tests/arm64
 
 build: dist/picoclaw
 
@@ -61,6 +78,7 @@ test-only: deps
 bench: build
 	$(BUN) bench/gateway.ts
 	$(BUN) bench/login.ts
+	$(BUN) bench/startup.ts
 
 # Debian's Chromium for the browser tests (never a downloaded browser). Installs it with apt
 # when missing and possible; otherwise the browser tests say they were skipped (CI fails instead).

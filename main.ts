@@ -8,7 +8,8 @@ import { runServerProcess } from "./mod/app/mod.ts";
 import { configCheckText, configShowText, parseCommandLine, USAGE } from "./mod/cli/mod.ts";
 import { generateToken, loadConfig } from "./mod/config/mod.ts";
 import { ConfigError, PicoclawError, UsageError } from "./mod/errors/mod.ts";
-import { versionText } from "./mod/version/mod.ts";
+import { DEFAULT_UNIT_FILE, installService } from "./mod/service/mod.ts";
+import { COMMIT, versionText } from "./mod/version/mod.ts";
 
 function print(text: string): void {
   process.stdout.write(text);
@@ -53,6 +54,21 @@ async function main(argv: string[], env: Record<string, string | undefined>): Pr
         print(`${generateToken(command.bytes)}\n`);
         if (command.bytes < 16) printError("picoclaw: warning: tokens under 16 bytes are easy to guess\n");
         return 0;
+      case "install-service":
+        print(
+          await installService({
+            binary: process.execPath,
+            compiled: COMMIT !== "dev",
+            user: command.user,
+            home: flags.home,
+            public: flags.public ?? false,
+            print: command.print,
+            unitFile: command.unitFile ?? DEFAULT_UNIT_FILE,
+            sudoUser: env.SUDO_USER,
+            usage: USAGE["install-service"],
+          }),
+        );
+        return 0;
     }
     const loaded = await loadConfig({ env, flags });
     switch (command.name) {
@@ -74,4 +90,4 @@ async function main(argv: string[], env: Record<string, string | undefined>): Pr
   }
 }
 
-process.exit(await main(process.argv.slice(2), process.env));
+main(process.argv.slice(2), process.env).then((code) => process.exit(code));

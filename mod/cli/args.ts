@@ -11,6 +11,7 @@ export type Command =
   | { name: "config-show" }
   | { name: "config-check" }
   | { name: "version" }
+  | { name: "install-service"; user?: string; print: boolean; unitFile?: string }
   | { name: "help"; topic: string };
 
 /** A parsed command line: the command and the flags that feed the config. */
@@ -28,7 +29,13 @@ const OPTIONS = {
   port: { type: "string" },
   public: { type: "boolean" },
   bytes: { type: "string" },
+  user: { type: "string" },
+  print: { type: "boolean" },
+  "unit-file": { type: "string" },
 } as const;
+
+/** Flags that only `install-service` takes. */
+const SERVICE_FLAGS = ["user", "print", "unit-file"] as const;
 
 function parseWholeNumber(flag: string, value: string, min: number, max: number, usage: string): number {
   if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
@@ -74,6 +81,9 @@ function pickCommand(positionals: string[], console: boolean, bytes: number): Co
     case "version":
       extra(positionals.slice(1), "version");
       return { name: "version" };
+    case "install-service":
+      extra(positionals.slice(1), "install-service");
+      return { name: "install-service", print: false };
     case "help":
       return { name: "help", topic: second && USAGE[second] ? second : "main" };
     default:
@@ -98,10 +108,7 @@ export function parseCommandLine(argv: readonly string[]): Invocation {
     throw new UsageError(message, USAGE.main);
   }
   const { values, positionals } = parsed;
-  const topic = positionals[0] === "token" || positionals[0] === "config" || positionals[0] === "gateway" ||
-      positionals[0] === "version"
-    ? positionals[0]
-    : "main";
+  const topic = positionals[0] && positionals[0] in USAGE ? positionals[0] : "main";
   if (values.help) return { command: { name: "help", topic }, flags: {} };
 
   const flags: ConfigFlags = {};
@@ -122,5 +129,18 @@ export function parseCommandLine(argv: readonly string[]): Invocation {
   if (values.bytes !== undefined && command.name !== "token-generate") {
     throw new UsageError("--bytes applies only to token generate", USAGE.main);
   }
+  if (command.name === "install-service") {
+    return {
+      command: {
+        name: "install-service",
+        user: values.user,
+        print: values.print ?? false,
+        unitFile: values["unit-file"],
+      },
+      flags,
+    };
+  }
+  const serviceFlag = SERVICE_FLAGS.find((f) => values[f] !== undefined);
+  if (serviceFlag) throw new UsageError(`--${serviceFlag} applies only to install-service`, USAGE.main);
   return { command, flags };
 }

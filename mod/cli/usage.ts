@@ -11,6 +11,7 @@ Commands:
   config show                print the effective config with the source of each value (secrets masked)
   config check               validate every config layer; exit 0 "config ok" or 2 with every problem
   version                    print version, Bun version and target
+  install-service            install a systemd unit running picoclaw as an unprivileged user
 
 Flags:
   --console, -console  launcher mode, and print the dashboard URL and launcher token
@@ -39,6 +40,13 @@ Put it in .security.yml as channels.pico.token, or in PICOCLAW_CHANNELS_PICO_TOK
   show   print the effective config as JSON; each value has {value, source} where source is
          default, config.json, .security.yml, launcher-config.json, env or flag; secrets masked
   check  load and validate every layer; prints "config ok" (exit 0) or every problem (exit 2)
+`,
+  "install-service": `Usage: picoclaw install-service [--user NAME] [--home DIR] [--public] [--print] [--unit-file FILE]
+
+Writes a hardened systemd unit (default /etc/systemd/system/picoclaw.service, needs root)
+that runs this binary in launcher mode as NAME (default: the user behind sudo), with
+PICOCLAW_HOME=DIR (default ~NAME/.picoclaw, created 0700). --print only prints the unit.
+Then: sudo systemctl daemon-reload && sudo systemctl enable --now picoclaw
 `,
   version: `Usage: picoclaw version
 

@@ -20,10 +20,21 @@ export interface RunResult {
   stderr: string;
 }
 
+/** The command that runs a binary: a path, or a prefix such as `qemu-aarch64-static -L ... picoclaw`. */
+export type BinaryCommand = string | string[];
+
+function commandOf(binary: BinaryCommand): string[] {
+  if (binary === BINARY) ensureBinary();
+  return Array.isArray(binary) ? binary : [binary];
+}
+
 /** Runs `picoclaw args...` to completion. */
-export async function runBinary(args: string[], env: Record<string, string>): Promise<RunResult> {
-  ensureBinary();
-  const proc = Bun.spawn([BINARY, ...args], { env, stdout: "pipe", stderr: "pipe", stdin: "ignore" });
+export async function runBinary(
+  args: string[],
+  env: Record<string, string>,
+  binary: BinaryCommand = BINARY,
+): Promise<RunResult> {
+  const proc = Bun.spawn([...commandOf(binary), ...args], { env, stdout: "pipe", stderr: "pipe", stdin: "ignore" });
   const [stdout, stderr, code] = await Promise.all([
     new Response(proc.stdout).text(),
     new Response(proc.stderr).text(),
@@ -54,9 +65,12 @@ async function collect(stream: ReadableStream<Uint8Array>, into: { text: string 
 }
 
 /** Starts `picoclaw args...` in the background. */
-export function startBinary(args: string[], env: Record<string, string>, binary = BINARY): RunningBinary {
-  if (binary === BINARY) ensureBinary();
-  const proc = Bun.spawn([binary, ...args], { env, stdout: "pipe", stderr: "pipe", stdin: "ignore" });
+export function startBinary(
+  args: string[],
+  env: Record<string, string>,
+  binary: BinaryCommand = BINARY,
+): RunningBinary {
+  const proc = Bun.spawn([...commandOf(binary), ...args], { env, stdout: "pipe", stderr: "pipe", stdin: "ignore" });
   const out = { text: "" };
   const err = { text: "" };
   void collect(proc.stdout as ReadableStream<Uint8Array>, out);
