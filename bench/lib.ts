@@ -9,21 +9,26 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
-/** Starts a child and waits for `pattern` (with one port group) on stdout or stderr. */
-export async function startServer(cmd: string[], env: Record<string, string>, pattern: RegExp): Promise<ServerProcess> {
-  const proc = Bun.spawn(cmd, { env, stdout: "pipe", stderr: "pipe" });
-  let seen = "";
+/** Calls `onText` with everything a child writes to stdout and stderr, as it comes. */
+export function collectOutput(proc: ReturnType<typeof Bun.spawn>, onText: (text: string) => void): void {
   const decoder = new TextDecoder();
   const read = async (stream: ReadableStream<Uint8Array>) => {
     const reader = stream.getReader();
     for (;;) {
       const { done, value } = await reader.read();
       if (done) return;
-      seen += decoder.decode(value);
+      onText(decoder.decode(value, { stream: true }));
     }
   };
   void read(proc.stdout as ReadableStream<Uint8Array>);
   void read(proc.stderr as ReadableStream<Uint8Array>);
+}
+
+/** Starts a child and waits for `pattern` (with one port group) on stdout or stderr. */
+export async function startServer(cmd: string[], env: Record<string, string>, pattern: RegExp): Promise<ServerProcess> {
+  const proc = Bun.spawn(cmd, { env, stdout: "pipe", stderr: "pipe" });
+  let seen = "";
+  collectOutput(proc, (text) => (seen += text));
   const deadline = Date.now() + 10_000;
   for (;;) {
     const match = seen.match(pattern);

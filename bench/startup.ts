@@ -13,7 +13,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { fmt, printTable } from "./lib.ts";
+import { collectOutput, fmt, printTable } from "./lib.ts";
 
 const { values } = parseArgs({ options: { runs: { type: "string", default: "20" } } });
 const RUNS = Number(values.runs);
@@ -40,18 +40,10 @@ async function startOnce(cmd: string[], env: Record<string, string>, pattern: Re
   const proc = Bun.spawn(cmd, { env, stdout: "pipe", stderr: "pipe" });
   let output = "";
   let port = 0;
-  const decoder = new TextDecoder();
-  const read = async (stream: ReadableStream<Uint8Array>) => {
-    const reader = stream.getReader();
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) return;
-      output += decoder.decode(value);
-      port ||= Number(output.match(pattern)?.[1] ?? 0);
-    }
-  };
-  void read(proc.stdout as ReadableStream<Uint8Array>);
-  void read(proc.stderr as ReadableStream<Uint8Array>);
+  collectOutput(proc, (text) => {
+    output += text;
+    port ||= Number(output.match(pattern)?.[1] ?? 0);
+  });
   let answered = 0;
   while (!answered) {
     if (proc.exitCode !== null) throw new Error(`${cmd.join(" ")} exited: ${output}`);

@@ -18,8 +18,7 @@ async function startGateway(env: Record<string, string>): Promise<number> {
   homes.push(home);
   const child = startBinary(["gateway"], childEnv(home.path, { PICOCLAW_GATEWAY_PORT: "0", ...env }));
   children.push(child);
-  const [, port] = await child.waitFor(/gateway listening host=\S+ port=(\d+)/);
-  return Number(port);
+  return await child.gatewayPort();
 }
 
 async function status(port: number, token: string) {

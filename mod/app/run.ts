@@ -31,12 +31,12 @@ function ensureReady(loaded: LoadedConfig): void {
  * Applies dashboard changes live: a new Pico token closes the sockets that used the old one
  * (4001), the channel opens or closes, and the Pico client redials with its new settings.
  */
-function applyLive(channel: PicoChannel, client: PicoClient): ConfigListener {
+export function applyLive(channel: PicoChannel, client?: PicoClient): ConfigListener {
   return (next, changed) => {
     const { pico, pico_client } = next.config.channels;
     if (changed.includes("channels.pico.token")) channel.setToken(pico.token);
     if (changed.includes("channels.pico.enabled")) channel.setEnabled(pico.enabled);
-    if (changed.some((key) => key.startsWith("channels.pico_client."))) client.reconfigure(pico_client);
+    if (changed.some((key) => key.startsWith("channels.pico_client."))) client?.reconfigure(pico_client);
   };
 }
 

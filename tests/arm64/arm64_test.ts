@@ -46,7 +46,7 @@ describe.skipIf(!COMMAND)("the arm64 binary under qemu", () => {
       }),
       COMMAND!,
     );
-    const [, port] = await child.waitFor(/gateway listening host=\S+ port=(\d+)/, 60_000);
+    const port = await child.gatewayPort(60_000);
     expect(await (await fetch(`http://127.0.0.1:${port}/health`)).json()).toEqual({ status: "ok" });
     const client = await openPico(`ws://127.0.0.1:${port}/pico`, { headers: { authorization: `Bearer ${TOKEN}` } });
     client.send({ type: "message.send", payload: { content: "hello from arm64" } });

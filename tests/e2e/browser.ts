@@ -50,8 +50,8 @@ export async function startPicoclaw(
 ): Promise<RunningPicoclaw> {
   const home = makeTempHome(files);
   const child = startBinary(["--port", "0"], childEnv(home.path, { PICOCLAW_GATEWAY_PORT: "0", ...env }));
-  const [, gatewayPort] = await child.waitFor(/gateway listening host=\S+ port=(\d+)/);
-  const [, port] = await child.waitFor(/launcher listening host=\S+ port=(\d+)/);
+  const gatewayPort = await child.gatewayPort();
+  const port = await child.launcherPort();
   return {
     home,
     child,

@@ -94,7 +94,7 @@ describe.skipIf(!canMount)("disk full and read-only home", () => {
     expect(launcher.stderr).toContain("logging to stderr only");
     expect(launcher.stderr).toContain("the file system is read-only");
     const gateway = startBinary(["gateway"], childEnv(dir, { PICOCLAW_GATEWAY_PORT: "0" }));
-    const [, port] = await gateway.waitFor(/gateway listening host=\S+ port=(\d+)/);
+    const port = await gateway.gatewayPort();
     expect((await fetch(`http://127.0.0.1:${port}/health`)).status).toBe(200);
     expect(await gateway.stop()).toBe(0);
   });

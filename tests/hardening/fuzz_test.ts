@@ -49,7 +49,7 @@ beforeAll(async () => {
       PICOCLAW_CHANNELS_PICO_MAX_FRAMES_PER_SECOND: "0",
     }),
   );
-  port = Number((await child.waitFor(/gateway listening host=\S+ port=(\d+)/))[1]);
+  port = await child.gatewayPort();
 });
 afterAll(async () => {
   await child.stop();

@@ -36,7 +36,7 @@ async function startGatewayProcess(env: Record<string, string> = {}): Promise<nu
       ...env,
     }),
   );
-  return Number((await child.waitFor(/gateway listening host=\S+ port=(\d+)/))[1]);
+  return await child.gatewayPort();
 }
 
 async function connections(port: number): Promise<number> {

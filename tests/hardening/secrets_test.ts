@@ -113,7 +113,7 @@ describe("no secret leaks", () => {
 
   test("picoclaw gateway: stderr, HTTP answers and WebSocket frames carry no secret", async () => {
     const child = startBinary(["gateway"], env());
-    const port = Number((await child.waitFor(/gateway listening host=\S+ port=(\d+)/))[1]);
+    const port = await child.gatewayPort();
     const base = `http://127.0.0.1:${port}`;
     const auth = { authorization: `Bearer ${SECRETS.pico}` };
     await call("gateway /health", `${base}/health`);
@@ -145,7 +145,7 @@ describe("no secret leaks", () => {
 
   test("launcher mode: every route, the log file and stderr carry no secret; stdout only the launcher token", async () => {
     const child = startBinary(["--console", "--port", "0"], env());
-    const port = Number((await child.waitFor(/launcher listening host=\S+ port=(\d+)/))[1]);
+    const port = await child.launcherPort();
     const base = `http://127.0.0.1:${port}`;
     await call("launcher /", `${base}/`);
     await call("launcher /?token=wrong", `${base}/?token=${SECRETS.launcher}x`);

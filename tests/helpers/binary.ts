@@ -50,6 +50,10 @@ export interface RunningBinary {
   stderr(): string;
   /** Waits until stdout or stderr matches, and returns the match. */
   waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
+  /** Waits for the "gateway listening" log line and returns the gateway's port. */
+  gatewayPort(timeoutMs?: number): Promise<number>;
+  /** Waits for the "launcher listening" log line and returns the dashboard's port. */
+  launcherPort(timeoutMs?: number): Promise<number>;
   /** Sends a signal and waits for the exit code. */
   stop(signal?: NodeJS.Signals): Promise<number>;
 }
@@ -75,10 +79,14 @@ export function startBinary(
   const err = { text: "" };
   void collect(proc.stdout as ReadableStream<Uint8Array>, out);
   void collect(proc.stderr as ReadableStream<Uint8Array>, err);
-  return {
+  const running: RunningBinary = {
     proc,
     stdout: () => out.text,
     stderr: () => err.text,
+    gatewayPort: async (timeoutMs) =>
+      Number((await running.waitFor(/gateway listening host=\S+ port=(\d+)/, timeoutMs))[1]),
+    launcherPort: async (timeoutMs) =>
+      Number((await running.waitFor(/launcher listening host=\S+ port=(\d+)/, timeoutMs))[1]),
     waitFor: async (pattern, timeoutMs = 10_000) => {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
@@ -95,4 +103,5 @@ export function startBinary(
       return await proc.exited;
     },
   };
+  return running;
 }

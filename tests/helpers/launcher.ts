@@ -1,4 +1,5 @@
 import { createAgent } from "../../mod/agent/mod.ts";
+import { applyLive } from "../../mod/app/mod.ts";
 import { ConfigStore, loadConfig } from "../../mod/config/mod.ts";
 import { type Gateway, startGateway } from "../../mod/gateway/mod.ts";
 import {
@@ -63,10 +64,7 @@ export async function makeTestLauncher(options: TestLauncherOptions = {}): Promi
     log,
     metrics,
   });
-  store.subscribe((next, changed) => {
-    if (changed.includes("channels.pico.token")) gateway.channel.setToken(next.config.channels.pico.token);
-    if (changed.includes("channels.pico.enabled")) gateway.channel.setEnabled(next.config.channels.pico.enabled);
-  });
+  store.subscribe(applyLive(gateway.channel));
   const token = await resolveLauncherToken(store);
   let ctx: LauncherContext;
   let stopServer = async () => {};
