@@ -1,24 +1,19 @@
 import { afterEach, describe, expect, test } from "bun:test";
-import { childEnv, type RunningBinary, startBinary } from "./helpers/binary.ts";
+import { type GatewayProcess, startGatewayProcess } from "./helpers/binary.ts";
 import { eventually, startRemotePico } from "./helpers/remote_pico.ts";
-import { makeTempHome, type TempHome } from "./helpers/temp_home.ts";
 
 const B_TOKEN = "gateway-b-token-0123456789abcdef";
 const A_TOKEN = "gateway-a-token-0123456789abcdef";
 
-const homes: TempHome[] = [];
-const children: RunningBinary[] = [];
+const gateways: GatewayProcess[] = [];
 afterEach(async () => {
-  for (const child of children.splice(0)) await child.stop();
-  for (const home of homes.splice(0)) home.remove();
+  for (const gateway of gateways.splice(0)) await gateway.stop();
 });
 
 async function startGateway(env: Record<string, string>): Promise<number> {
-  const home = makeTempHome();
-  homes.push(home);
-  const child = startBinary(["gateway"], childEnv(home.path, { PICOCLAW_GATEWAY_PORT: "0", ...env }));
-  children.push(child);
-  return await child.gatewayPort();
+  const gateway = await startGatewayProcess(env);
+  gateways.push(gateway);
+  return gateway.port;
 }
 
 async function status(port: number, token: string) {
@@ -48,9 +43,9 @@ describe("Pico client (two processes)", () => {
     expect(a!.pico_client.state).toBe("connected");
     const b = await status(portB, B_TOKEN);
     expect(b.pico).toEqual({ enabled: true, connections: 1, sessions: 1 });
-    for (const child of children) {
-      expect(child.stderr()).not.toContain(B_TOKEN);
-      expect(child.stderr()).not.toContain(A_TOKEN);
+    for (const gateway of gateways) {
+      expect(gateway.child.stderr()).not.toContain(B_TOKEN);
+      expect(gateway.child.stderr()).not.toContain(A_TOKEN);
     }
   });
 
@@ -63,8 +58,8 @@ describe("Pico client (two processes)", () => {
         PICOCLAW_CHANNELS_PICO_CLIENT_TOKEN: B_TOKEN,
       });
       await eventually(() => remote.sockets.size === 1, 8000, "client connected");
-      const child = children.pop()!;
-      expect(await child.stop("SIGTERM")).toBe(0);
+      const gateway = gateways.pop()!;
+      expect(await gateway.stop()).toBe(0);
       await eventually(() => remote.closes.length === 1);
       expect(remote.closes).toEqual([1000]);
     } finally {

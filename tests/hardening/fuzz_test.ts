@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import fc from "fast-check";
-import { childEnv, type RunningBinary, startBinary } from "../helpers/binary.ts";
+import { type GatewayProcess, startGatewayProcess } from "../helpers/binary.ts";
 import { openPico, type ServerFrame, type TestPicoClient } from "../helpers/gateway.ts";
-import { makeTempHome, type TempHome } from "../helpers/temp_home.ts";
 import { rssBytes } from "../../bench/lib.ts";
 
 setDefaultTimeout(120_000);
@@ -32,28 +31,21 @@ const ERROR_CODES = new Set([
   "rate_limited",
 ]);
 
-let home: TempHome;
-let child: RunningBinary;
+let gateway: GatewayProcess;
 let port: number;
 
 beforeAll(async () => {
-  home = makeTempHome();
-  child = startBinary(
-    ["gateway"],
-    childEnv(home.path, {
-      PICOCLAW_GATEWAY_PORT: "0",
-      PICOCLAW_CHANNELS_PICO_ENABLED: "true",
-      PICOCLAW_CHANNELS_PICO_TOKEN: TOKEN,
-      PICOCLAW_CHANNELS_PICO_MAX_MESSAGE_BYTES: String(MAX_BYTES),
-      // Every fuzz frame should be parsed, not dropped by the frame rate limit.
-      PICOCLAW_CHANNELS_PICO_MAX_FRAMES_PER_SECOND: "0",
-    }),
-  );
-  port = await child.gatewayPort();
+  gateway = await startGatewayProcess({
+    PICOCLAW_CHANNELS_PICO_ENABLED: "true",
+    PICOCLAW_CHANNELS_PICO_TOKEN: TOKEN,
+    PICOCLAW_CHANNELS_PICO_MAX_MESSAGE_BYTES: String(MAX_BYTES),
+    // Every fuzz frame should be parsed, not dropped by the frame rate limit.
+    PICOCLAW_CHANNELS_PICO_MAX_FRAMES_PER_SECOND: "0",
+  });
+  port = gateway.port;
 });
 afterAll(async () => {
-  await child.stop();
-  home.remove();
+  await gateway.stop();
 });
 
 /** Every reply must be a valid server frame. Returns what is wrong with it, or "". */
@@ -142,7 +134,7 @@ describe("fuzzing a live gateway (fast-check)", () => {
     const warm = await exchange(client, [JSON.stringify({ type: "ping" })], "warm");
     expect(warm.length).toBe(1);
     await Bun.sleep(500);
-    const baseline = rssBytes(child.proc.pid);
+    const baseline = rssBytes(gateway.child.proc.pid);
     let sent = 0;
     let batch = 0;
     const problems: string[] = [];
@@ -162,10 +154,10 @@ describe("fuzzing a live gateway (fast-check)", () => {
     expect(problems).toEqual([]);
     expect(sent).toBe(FRAMES);
     expect(client.closeEvent).toBeUndefined();
-    expect(child.proc.exitCode).toBeNull();
+    expect(gateway.child.proc.exitCode).toBeNull();
     client.close();
     await Bun.sleep(3000);
-    const after = rssBytes(child.proc.pid);
+    const after = rssBytes(gateway.child.proc.pid);
     console.log(`fuzz: RSS ${Math.round(baseline / 1048576)} MB before, ${Math.round(after / 1048576)} MB after`);
     expect(after).toBeLessThan(baseline + 64 * 1024 * 1024);
     const health = await fetch(`http://127.0.0.1:${port}/health`);
@@ -178,6 +170,6 @@ describe("fuzzing a live gateway (fast-check)", () => {
       client.socket.send("y".repeat(size));
       expect((await client.closed()).code).toBe(1009);
     }
-    expect(child.proc.exitCode).toBeNull();
+    expect(gateway.child.proc.exitCode).toBeNull();
   });
 });

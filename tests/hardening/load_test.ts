@@ -2,41 +2,32 @@ import { afterEach, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { connect } from "node:net";
 import { rssBytes } from "../../bench/lib.ts";
 import { LoginLimiter } from "../../mod/session/mod.ts";
-import { childEnv, type RunningBinary, startBinary } from "../helpers/binary.ts";
+import { type GatewayProcess, startGatewayProcess } from "../helpers/binary.ts";
 import { AUTH, openPico, startTestGateway, type TestGateway, TOKEN } from "../helpers/gateway.ts";
 import { makeTestLauncher } from "../helpers/launcher.ts";
 import { rawHandshake } from "../helpers/raw_ws.ts";
-import { makeTempHome, type TempHome } from "../helpers/temp_home.ts";
 
 setDefaultTimeout(180_000);
 
 const SLOW = Boolean(process.env.PICOCLAW_SLOW);
 
-let home: TempHome | undefined;
-let child: RunningBinary | undefined;
+let gatewayProcess: GatewayProcess | undefined;
 let gw: TestGateway | undefined;
 afterEach(async () => {
-  await child?.stop();
-  child = undefined;
-  home?.remove();
-  home = undefined;
+  await gatewayProcess?.stop();
+  gatewayProcess = undefined;
   await gw?.stop();
   gw = undefined;
 });
 
 /** Starts `picoclaw gateway` with the Pico channel on, and returns its port. */
-async function startGatewayProcess(env: Record<string, string> = {}): Promise<number> {
-  home = makeTempHome();
-  child = startBinary(
-    ["gateway"],
-    childEnv(home.path, {
-      PICOCLAW_GATEWAY_PORT: "0",
-      PICOCLAW_CHANNELS_PICO_ENABLED: "true",
-      PICOCLAW_CHANNELS_PICO_TOKEN: TOKEN,
-      ...env,
-    }),
-  );
-  return await child.gatewayPort();
+async function startPicoGateway(env: Record<string, string> = {}): Promise<number> {
+  gatewayProcess = await startGatewayProcess({
+    PICOCLAW_CHANNELS_PICO_ENABLED: "true",
+    PICOCLAW_CHANNELS_PICO_TOKEN: TOKEN,
+    ...env,
+  });
+  return gatewayProcess.port;
 }
 
 async function connections(port: number): Promise<number> {
@@ -65,7 +56,7 @@ async function openMany(port: number, n: number): Promise<WebSocket[]> {
 describe("load", () => {
   test(`connections in waves (${SLOW ? "5000 for 60 s" : "3 × 1000"}) leave no leak`, async () => {
     const perWave = SLOW ? 5000 : 1000;
-    const port = await startGatewayProcess({ PICOCLAW_CHANNELS_PICO_MAX_CONNECTIONS: String(perWave + 100) });
+    const port = await startPicoGateway({ PICOCLAW_CHANNELS_PICO_MAX_CONNECTIONS: String(perWave + 100) });
     const until = Date.now() + (SLOW ? 60_000 : 0);
     let waves = 0;
     let afterFirst = 0;
@@ -77,10 +68,10 @@ describe("load", () => {
       while ((await connections(port)) > 0 && Date.now() < deadline) await Bun.sleep(100);
       expect(await connections(port)).toBe(0);
       waves++;
-      if (waves === 1) afterFirst = rssBytes(child!.proc.pid);
+      if (waves === 1) afterFirst = rssBytes(gatewayProcess!.child.proc.pid);
     } while (waves < 3 || Date.now() < until);
     await Bun.sleep(1000);
-    const last = rssBytes(child!.proc.pid);
+    const last = rssBytes(gatewayProcess!.child.proc.pid);
     console.log(
       `waves: ${waves} × ${perWave}; RSS after the first ${afterFirst >> 20} MB, after the last ${last >> 20} MB`,
     );
@@ -101,7 +92,7 @@ describe("load", () => {
   });
 
   test("a consumer that never reads does not slow other sessions' round trips by more than 20 %", async () => {
-    const port = await startGatewayProcess({ PICOCLAW_CHANNELS_PICO_MAX_FRAMES_PER_SECOND: "0" });
+    const port = await startPicoGateway({ PICOCLAW_CHANNELS_PICO_MAX_FRAMES_PER_SECOND: "0" });
     const fast = await openPico(`ws://127.0.0.1:${port}/pico?session_id=fast`);
     const push = "p".repeat(64 * 1024);
     let pushing = true;

@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { makeTempHome, type TempHome } from "./temp_home.ts";
 
 /** The compiled binary under test; `make test` builds it first. */
 export const BINARY = join(import.meta.dir, "..", "..", "dist", "picoclaw");
@@ -104,4 +105,30 @@ export function startBinary(
     },
   };
   return running;
+}
+
+/** A `picoclaw gateway` child in its own temp home. */
+export interface GatewayProcess {
+  child: RunningBinary;
+  home: TempHome;
+  port: number;
+  /** Stops the child (SIGTERM) and removes the home; returns the exit code. */
+  stop(): Promise<number>;
+}
+
+/** Starts `picoclaw gateway` in a fresh temp home on a free port, with `env` on top. */
+export async function startGatewayProcess(env: Record<string, string> = {}): Promise<GatewayProcess> {
+  const home = makeTempHome();
+  const child = startBinary(["gateway"], childEnv(home.path, { PICOCLAW_GATEWAY_PORT: "0", ...env }));
+  const port = await child.gatewayPort();
+  return {
+    child,
+    home,
+    port,
+    stop: async () => {
+      const code = await child.stop();
+      home.remove();
+      return code;
+    },
+  };
 }
