@@ -14,4 +14,4 @@ export {
   requestOrigin,
 } from "./client_address.ts";
 export { createErrorHandler, errorResponse, handleNotFound } from "./errors.ts";
-export { jsonBody } from "./validate.ts";
+export { invalidRequest, jsonBody, parseRequest } from "./validate.ts";

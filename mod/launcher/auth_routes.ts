@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import { z } from "../zod/mod.ts";
 import { Secret } from "../config/mod.ts";
 import { PicoclawError } from "../errors/mod.ts";
-import { clientAddress, clientIp, isHttpsRequest, isLoopbackAddress, requestHost } from "../http/mod.ts";
+import { clientAddress, clientIp, isHttpsRequest, isLoopbackAddress, parseRequest, requestHost } from "../http/mod.ts";
 import {
   checkLauncherToken,
   ensureNotLimited,
@@ -40,18 +40,6 @@ function isLocalCaller(c: Parameters<typeof clientIp>[0]): boolean {
     LOOPBACK_HOST.test(requestHost(c));
 }
 
-/** Parses a body with a schema, or throws 400 `invalid_request` naming the fields. */
-function parseWith<T extends z.ZodMiniType>(schema: T, body: unknown): z.infer<T> {
-  const result = schema.safeParse(body);
-  if (result.success) return result.data;
-  const details = result.error.issues.map((i) => ({ field: i.path.join(".") || "body", message: i.message }));
-  throw new PicoclawError(
-    "invalid_request",
-    `Invalid request: ${details.map((d) => `${d.field}: ${d.message}`).join("; ")}`,
-    { details },
-  );
-}
-
 /**
  * Sign-in routes (SPEC §5.2): `GET /` (login page, dashboard, or `?token=` auto-login),
  * `POST /login`, `POST /setup`, `POST /logout`, `GET /api/auth/status`.
@@ -81,7 +69,7 @@ export function createAuthRoutes(ctx: LauncherContext): Hono<LauncherEnv> {
 
   app.post("/login", async (c) => {
     ensureNotLimited(ctx, c);
-    const { token } = parseWith(LoginSchema, await readLoginBody(c));
+    const { token } = parseRequest(LoginSchema, await readLoginBody(c));
     if (!await checkLauncherToken(ctx, c, token, "/login")) {
       throw new PicoclawError("invalid_token", "That launcher token is not right");
     }
@@ -99,7 +87,7 @@ export function createAuthRoutes(ctx: LauncherContext): Hono<LauncherEnv> {
       recordFailure(ctx, c, "/setup");
       throw new PicoclawError("unauthorized", "Sign in first, or run the first-run setup on this machine");
     }
-    const { token } = parseWith(SetupSchema, await readLoginBody(c));
+    const { token } = parseRequest(SetupSchema, await readLoginBody(c));
     await ctx.store.update([
       { key: "launcher.launcher_token", value: token },
       { key: "launcher.generated", value: false },
