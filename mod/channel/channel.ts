@@ -73,11 +73,6 @@ export class PicoChannel {
     return this.#enabled;
   }
 
-  /** Bumped each time the token changes; connections remember the generation they used. */
-  get tokenGeneration(): number {
-    return this.#tokenGeneration;
-  }
-
   /** Compares a presented token with the Pico token in constant time; an unset token matches nothing. */
   async checkToken(presented: string): Promise<boolean> {
     const token = this.#token;
@@ -146,7 +141,7 @@ export class PicoChannel {
   }
 
   /** Replaces the Pico token; connections that used the old one are closed with 4001. */
-  setToken(token: Secret): number {
+  setToken(token: Secret): void {
     this.#token = token;
     this.#tokenGeneration++;
     let closed = 0;
@@ -157,7 +152,6 @@ export class PicoChannel {
       }
     }
     this.#log.info("pico token changed", { closed_connections: closed });
-    return closed;
   }
 
   /** Turns the channel on or off; off closes every connection with 1001. */

@@ -8,4 +8,4 @@
 export { createApi, MAX_API_BODY_BYTES, MessageRequestSchema, type StatusReport } from "./api.ts";
 export { collectPicoCredentials, isOriginAllowed, type PicoCredentials, type PresentedToken } from "./pico_auth.ts";
 export { createPicoRoute, isWebSocketUpgrade, sessionIdFrom } from "./pico_route.ts";
-export { createGatewayApp, type Gateway, type GatewayOptions, isAddressInUse, startGateway } from "./server.ts";
+export { createGatewayApp, type Gateway, type GatewayOptions, startGateway } from "./server.ts";

@@ -4,8 +4,7 @@ import { secureHeaders } from "hono/secure-headers";
 import type { Agent } from "../agent/mod.ts";
 import { type ConnectionState, PicoChannel } from "../channel/mod.ts";
 import type { Config } from "../config/mod.ts";
-import { PicoclawError } from "../errors/mod.ts";
-import { createErrorHandler, handleNotFound } from "../http/mod.ts";
+import { createErrorHandler, handleNotFound, listen } from "../http/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import type { Metrics } from "../metrics/mod.ts";
 import type { PicoClientStatus } from "../pico/mod.ts";
@@ -59,12 +58,6 @@ export function createGatewayApp(options: GatewayOptions & { channel: PicoChanne
   return app;
 }
 
-/** True when `err` is Bun's "address in use" error. */
-export function isAddressInUse(err: unknown): boolean {
-  const e = err as { code?: string; message?: string };
-  return e?.code === "EADDRINUSE" || /address.*in use|EADDRINUSE/i.test(e?.message ?? "");
-}
-
 /**
  * Starts the gateway on `gateway.host:gateway.port`: one `Bun.serve` with the Hono app
  * and Bun's native WebSocket upgrade for `/pico`.
@@ -85,22 +78,15 @@ export function startGateway(options: GatewayOptions): Gateway {
   const app = createGatewayApp({ ...options, channel, status });
   let server: Server<ConnectionState>;
   try {
-    server = Bun.serve({
-      hostname: options.gateway.host,
+    server = listen({
+      host: options.gateway.host,
       port: options.gateway.port,
       fetch: (req, srv) => app.fetch(req, srv),
       websocket: channel.websocketHandler(),
+      howToChange: "change gateway.port in config.json or set PICOCLAW_GATEWAY_PORT",
     });
   } catch (err) {
     void channel.close();
-    if (isAddressInUse(err)) {
-      throw new PicoclawError(
-        "port_in_use",
-        `Cannot listen on ${options.gateway.host}:${options.gateway.port}: the port is in use; ` +
-          "change gateway.port in config.json or set PICOCLAW_GATEWAY_PORT",
-        { cause: err },
-      );
-    }
     throw err;
   }
   options.log.info("gateway listening", {

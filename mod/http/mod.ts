@@ -14,4 +14,5 @@ export {
   requestOrigin,
 } from "./client_address.ts";
 export { createErrorHandler, errorResponse, handleNotFound } from "./errors.ts";
+export { isAddressInUse, listen, type ListenOptions } from "./listen.ts";
 export { invalidRequest, jsonBody, parseRequest } from "./validate.ts";

@@ -1,8 +1,6 @@
-import type { Server } from "bun";
-import type { ConnectionState } from "../channel/mod.ts";
 import type { ConfigStore } from "../config/mod.ts";
-import { PicoclawError } from "../errors/mod.ts";
-import { type Gateway, isAddressInUse } from "../gateway/mod.ts";
+import type { Gateway } from "../gateway/mod.ts";
+import { listen } from "../http/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import type { Metrics } from "../metrics/mod.ts";
 import { LoginLimiter, SessionManager } from "../session/mod.ts";
@@ -49,25 +47,13 @@ export function startLauncher(options: LauncherOptions): Launcher {
     metrics: options.metrics,
   };
   const app = createLauncherApp(context);
-  let server: Server<ConnectionState>;
-  try {
-    server = Bun.serve({
-      hostname: options.host,
-      port: options.port,
-      fetch: (req, srv) => app.fetch(req, srv),
-      websocket: options.gateway.channel.websocketHandler(),
-    });
-  } catch (err) {
-    if (isAddressInUse(err)) {
-      throw new PicoclawError(
-        "port_in_use",
-        `Cannot listen on ${options.host}:${options.port}: the port is in use; ` +
-          "start with --port N or set port in launcher-config.json",
-        { cause: err },
-      );
-    }
-    throw err;
-  }
+  const server = listen({
+    host: options.host,
+    port: options.port,
+    fetch: (req, srv) => app.fetch(req, srv),
+    websocket: options.gateway.channel.websocketHandler(),
+    howToChange: "start with --port N or set port in launcher-config.json",
+  });
   options.log.info("launcher listening", { host: server.hostname, port: server.port });
   return {
     port: server.port!,
