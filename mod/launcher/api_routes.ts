@@ -4,9 +4,7 @@ import { describeEffectiveConfig, generateToken } from "../config/mod.ts";
 import { PicoclawError } from "../errors/mod.ts";
 import { MessageRequestSchema } from "../gateway/mod.ts";
 import { jsonBody } from "../http/mod.ts";
-import type { LauncherContext, LauncherEnv } from "./context.ts";
-
-const NO_STORE = { "Cache-Control": "no-store" };
+import { type LauncherContext, type LauncherEnv, NO_STORE } from "./context.ts";
 
 /** A Pico token must travel in a Bearer header and a `token.<value>` subprotocol. */
 const PicoTokenSchema = z.string().check(

@@ -16,9 +16,7 @@ const MAX_BODY_BYTES = 64 * 1024;
 function requireSession(ctx: LauncherContext): MiddlewareHandler<LauncherEnv> {
   return async function requireSession(c, next) {
     if (c.req.path === "/api/auth/status") return await next();
-    const session = await ctx.sessions.check(c);
-    if (!session.ok) throw new PicoclawError("unauthorized", "Sign in to the dashboard first");
-    c.set("sessionId", session.id);
+    if (!(await ctx.sessions.check(c)).ok) throw new PicoclawError("unauthorized", "Sign in to the dashboard first");
     await next();
   };
 }

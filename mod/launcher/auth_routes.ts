@@ -1,21 +1,21 @@
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { z } from "../zod/mod.ts";
 import { Secret } from "../config/mod.ts";
 import { PicoclawError } from "../errors/mod.ts";
-import { clientAddress, clientIp, isHttpsRequest, isLoopbackAddress, parseRequest, requestHost } from "../http/mod.ts";
+import { clientAddress, isHttpsRequest, isLoopbackAddress, parseRequest, requestHost } from "../http/mod.ts";
 import {
   checkLauncherToken,
   ensureNotLimited,
   type LauncherContext,
   type LauncherEnv,
+  limitedFor,
+  NO_STORE,
   recordFailure,
   startSession,
 } from "./context.ts";
 import { readLoginBody } from "./body.ts";
 import { dashboardPage, loginPage } from "./pages.ts";
 import { isInitialized } from "./token.ts";
-
-const NO_STORE = { "Cache-Control": "no-store" };
 
 const LoginSchema = z.object({ token: z.string() });
 
@@ -35,7 +35,7 @@ const LOOPBACK_HOST = /^(localhost|127(\.\d{1,3}){3}|\[::1\])(:\d+)?$/i;
  * A first-run caller on this machine: a loopback peer that no proxy forwarded, addressing
  * the launcher by a loopback name (so a DNS-rebinding page cannot pass for one).
  */
-function isLocalCaller(c: Parameters<typeof clientIp>[0]): boolean {
+function isLocalCaller(c: Context): boolean {
   return isLoopbackAddress(clientAddress(c)) && !c.req.header("x-forwarded-for") &&
     LOOPBACK_HOST.test(requestHost(c));
 }
@@ -50,9 +50,8 @@ export function createAuthRoutes(ctx: LauncherContext): Hono<LauncherEnv> {
   app.get("/", async (c) => {
     const presented = c.req.query("token");
     if (presented !== undefined) {
-      const retryAfter = ctx.limiter.retryAfter(clientIp(c));
+      const retryAfter = limitedFor(ctx, c);
       if (retryAfter > 0) {
-        ctx.metrics.loginAttempts.inc({ result: "rate_limited" });
         const page = loginPage(`Too many failed attempts. Try again in ${retryAfter} s.`);
         return c.html(page, 429, { ...NO_STORE, "Retry-After": String(retryAfter) });
       }

@@ -22,10 +22,22 @@ export interface LauncherContext {
   metrics: Metrics;
 }
 
-/** The launcher's Hono environment: Bun's server as bindings, the session id once checked. */
+/** The launcher's Hono environment: Bun's server as bindings (for upgrades and client addresses). */
 export interface LauncherEnv {
   Bindings: Server<ConnectionState>;
-  Variables: { sessionId: string };
+}
+
+/** Headers for answers that must not be cached: pages with a session, revealed secrets. */
+export const NO_STORE = { "Cache-Control": "no-store" };
+
+/**
+ * Seconds until the client's IP may try to sign in again (0 when it may try now); an
+ * attempt refused this way is counted as `rate_limited`.
+ */
+export function limitedFor(ctx: LauncherContext, c: Context): number {
+  const retryAfter = ctx.limiter.retryAfter(clientIp(c));
+  if (retryAfter > 0) ctx.metrics.loginAttempts.inc({ result: "rate_limited" });
+  return retryAfter;
 }
 
 /**
@@ -33,9 +45,8 @@ export interface LauncherEnv {
  * @throws {PicoclawError} `rate_limited`.
  */
 export function ensureNotLimited(ctx: LauncherContext, c: Context): void {
-  const retryAfter = ctx.limiter.retryAfter(clientIp(c));
+  const retryAfter = limitedFor(ctx, c);
   if (retryAfter > 0) {
-    ctx.metrics.loginAttempts.inc({ result: "rate_limited" });
     throw new PicoclawError("rate_limited", `Too many failed attempts; try again in ${retryAfter} s`, {
       headers: { "Retry-After": String(retryAfter) },
     });
