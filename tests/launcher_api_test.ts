@@ -82,8 +82,8 @@ describe("logged-in API", () => {
     const newToken = text.match(/token: ([0-9a-f]{64})/)?.[1];
     expect(newToken).toBeDefined();
     expect(statSync(launcher.home.file(".security.yml")).mode & 0o777).toBe(0o600);
-    expect(await launcher.gateway.channel.checkToken(newToken!)).toBe(true);
-    expect(await launcher.gateway.channel.checkToken(PICO_TOKEN)).toBe(false);
+    expect(await launcher.channel.checkToken(newToken!)).toBe(true);
+    expect(await launcher.channel.checkToken(PICO_TOKEN)).toBe(false);
   });
 
   test("POST /api/pico/token sets a given token and refuses a weak one with 400", async () => {
@@ -94,7 +94,7 @@ describe("logged-in API", () => {
       .toBe(400);
     const given = "given-pico-token-0123456789";
     expect((await launcher.request("/api/pico/token", postJson({ token: given }, cookie))).status).toBe(200);
-    expect(await launcher.gateway.channel.checkToken(given)).toBe(true);
+    expect(await launcher.channel.checkToken(given)).toBe(true);
   });
 
   test("POST /api/pico/token warns when an env variable will override it after a restart", async () => {
@@ -110,7 +110,7 @@ describe("logged-in API", () => {
     expect((await launcher.request("/api/pico/enabled", postJson({ enabled: true }, cookie))).status).toBe(400);
     await launcher.request("/api/pico/token", postJson({}, cookie));
     expect((await launcher.request("/api/pico/enabled", postJson({ enabled: true }, cookie))).status).toBe(200);
-    expect(launcher.gateway.channel.enabled).toBe(true);
+    expect(launcher.channel.enabled).toBe(true);
     const config = JSON.parse(readFileSync(launcher.home.file("config.json"), "utf8"));
     expect(config).toEqual({ channels: { pico: { enabled: true } } });
     expect(await getJson("/api/pico/enabled", cookie)).toEqual({ enabled: true });
@@ -182,7 +182,7 @@ describe("GET /pico/ws (dashboard chat socket)", () => {
     });
     client.send({ type: "message.send", payload: { content: "from the dashboard" } });
     expect((await client.next("message.create")).payload?.content).toBe("from the dashboard");
-    expect(launcher.gateway.channel.status().connections).toBe(1);
+    expect(launcher.channel.status().connections).toBe(1);
     client.close();
   });
 

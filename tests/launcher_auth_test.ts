@@ -52,16 +52,18 @@ describe("GET /", () => {
     expectLauncherHeaders(res);
   });
 
-  test("marks the cookie Secure behind an HTTPS proxy on loopback only", async () => {
-    launcher = await makeTestLauncher();
-    const proxied = await launcher.request(`/?token=${launcher.token()}`, {
-      headers: { "x-forwarded-proto": "https" },
-    });
+  test("marks the cookie Secure behind an HTTPS proxy listed in trusted_proxies only", async () => {
+    const files = { "launcher-config.json": JSON.stringify({ trusted_proxies: ["127.0.0.1"] }) };
+    launcher = await makeTestLauncher({ files });
+    const https = { headers: { "x-forwarded-proto": "https" } };
+    const proxied = await launcher.request(`/?token=${launcher.token()}`, https);
     expect(proxied.headers.getSetCookie()[0]).toContain("Secure");
-    const remote = await launcher.request(`/?token=${launcher.token()}`, {
-      headers: { "x-forwarded-proto": "https" },
-    }, "192.0.2.10");
-    expect(remote.headers.getSetCookie()[0]).not.toContain("Secure");
+    const other = await launcher.request(`/?token=${launcher.token()}`, https, "127.0.0.2");
+    expect(other.headers.getSetCookie()[0]).not.toContain("Secure");
+    await launcher.stop();
+    launcher = await makeTestLauncher();
+    const untrusted = await launcher.request(`/?token=${launcher.token()}`, https);
+    expect(untrusted.headers.getSetCookie()[0]).not.toContain("Secure");
   });
 });
 
@@ -91,7 +93,9 @@ describe("POST /login", () => {
   test("answers a body without a token with 400 invalid_request", async () => {
     launcher = await makeTestLauncher();
     expect((await launcher.request("/login", postJson({ tokn: "x" }))).status).toBe(400);
-    expect((await launcher.request("/login", { method: "POST", body: "x" })).status).toBe(400);
+    const text = await launcher.request("/login", { method: "POST", body: "x" });
+    expect(text.status).toBe(415);
+    expect((await text.json()).error).toBe("unsupported_media_type");
   });
 
   test("gives a fresh session id at each login and revokes the previous one", async () => {
@@ -143,8 +147,8 @@ describe("brute-force limit", () => {
     await launcher.request("/login", postJson({ token: "secret-guess-123456" }), "10.0.0.5");
     await launcher.request("/?token=query-guess-654321", {}, "10.0.0.5");
     const logs = launcher.logs.join("");
-    expect(logs).toContain("launcher login failed ip=10.0.0.5 route=/login");
-    expect(logs).toContain("launcher login failed ip=10.0.0.5 route=/?token");
+    expect(logs).toContain("login failed ip=10.0.0.5 via=login\n");
+    expect(logs).toContain("login failed ip=10.0.0.5 via=url\n");
     expect(logs).not.toContain("secret-guess-123456");
     expect(logs).not.toContain("query-guess-654321");
     expect(logs).not.toContain(launcher.token());
@@ -154,16 +158,17 @@ describe("brute-force limit", () => {
 describe("POST /setup", () => {
   const body = { token: "my-own-launcher-token-1", confirm: "my-own-launcher-token-1" };
 
-  test("lets a loopback client on the first run set a custom token, stored 0600 with generated false", async () => {
+  test("lets a signed-in user on the first run set a custom token, stored 0600 with generated false", async () => {
     launcher = await makeTestLauncher();
-    const oldSession = await launcher.login();
-    const res = await launcher.request("/setup", postJson(body));
+    const cookie = await launcher.login();
+    const other = await launcher.login();
+    const res = await launcher.request("/setup", postJson(body, cookie));
     expect(res.status).toBe(200);
     expect(sessionCookie(res)).toStartWith("picoclaw_session=");
     const file = launcher.home.file("launcher-config.json");
     expect(JSON.parse(readFileSync(file, "utf8"))).toMatchObject({ launcher_token: body.token, generated: false });
     expect(statSync(file).mode & 0o777).toBe(0o600);
-    expect((await launcher.request("/api/status", { headers: { cookie: oldSession } })).status).toBe(401);
+    expect((await launcher.request("/api/status", { headers: { cookie: other } })).status).toBe(401);
     expect((await launcher.request("/api/status", { headers: { cookie: sessionCookie(res) } })).status).toBe(200);
     expect((await launcher.request("/login", postJson({ token: body.token }))).status).toBe(200);
     expect(await (await launcher.request("/api/auth/status")).json()).toEqual({
@@ -172,34 +177,51 @@ describe("POST /setup", () => {
     });
   });
 
-  test("refuses a remote client that is not logged in with 401, and allows it logged in", async () => {
+  test("accepts the current generated token as current instead of a session", async () => {
     launcher = await makeTestLauncher();
-    expect((await launcher.request("/setup", postJson(body), "192.0.2.20")).status).toBe(401);
-    const cookie = await launcher.login("192.0.2.21");
-    expect((await launcher.request("/setup", postJson(body, cookie), "192.0.2.21")).status).toBe(200);
+    const res = await launcher.request("/setup", postJson({ ...body, current: launcher.token() }));
+    expect(res.status).toBe(200);
+    expect(launcher.token()).toBe(body.token);
   });
 
-  test("does not treat proxied or non-loopback-Host requests as local", async () => {
+  test("refuses a loopback client with neither a session nor the current token (401), counted as a failure", async () => {
     launcher = await makeTestLauncher();
-    const proxied = postJson(body, undefined, { "x-forwarded-for": "203.0.113.9" });
-    expect((await launcher.request("/setup", proxied)).status).toBe(401);
-    const rebound = await launcher.request("http://evil.test/setup", postJson(body));
-    expect(rebound.status).toBe(401);
+    const generated = launcher.token();
+    const owner = await launcher.login();
+    const res = await launcher.request("/setup", postJson(body));
+    expect(res.status).toBe(401);
+    const wrong = await launcher.request("/setup", postJson({ ...body, current: "not-the-token-000000" }));
+    expect(wrong.status).toBe(401);
+    expect(launcher.token()).toBe(generated);
+    expect((await launcher.request("/api/status", { headers: { cookie: owner } })).status).toBe(200);
+    expect(launcher.logs.join("")).toContain("login failed ip=127.0.0.1 via=setup");
+  });
+
+  test("of two concurrent setups exactly one succeeds", async () => {
+    launcher = await makeTestLauncher();
+    const current = launcher.token();
+    const results = await Promise.all(
+      ["first-concurrent-token-1", "other-concurrent-token-2"].map((token) =>
+        launcher!.request("/setup", postJson({ token, confirm: token, current }))
+      ),
+    );
+    expect(results.map((r) => r.status).sort()).toEqual([200, 409]);
   });
 
   test("requires 16+ characters and a matching confirmation (400)", async () => {
     launcher = await makeTestLauncher();
-    const short = await launcher.request("/setup", postJson({ token: "short", confirm: "short" }));
+    const cookie = await launcher.login();
+    const short = await launcher.request("/setup", postJson({ token: "short", confirm: "short" }, cookie));
     expect(short.status).toBe(400);
-    const differ = await launcher.request("/setup", postJson({ token: body.token, confirm: `${body.token}x` }));
+    const differ = await launcher.request("/setup", postJson({ token: body.token, confirm: `${body.token}x` }, cookie));
     expect(differ.status).toBe(400);
     expect((await differ.json()).details[0].field).toBe("confirm");
   });
 
   test("answers 409 already_initialized after setup and when the token comes from env", async () => {
     launcher = await makeTestLauncher();
-    await launcher.request("/setup", postJson(body));
-    const again = await launcher.request("/setup", postJson(body));
+    await launcher.request("/setup", postJson({ ...body, current: launcher.token() }));
+    const again = await launcher.request("/setup", postJson({ ...body, current: body.token }));
     expect(again.status).toBe(409);
     expect((await again.json()).error).toBe("already_initialized");
     await launcher.stop();

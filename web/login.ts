@@ -1,4 +1,4 @@
-/** The sign-in page: token form, paste, `#token=` auto-login, first-run setup on this machine. */
+/** The sign-in page: token form, paste, `#token=` auto-login. First-run setup lives in the dashboard. */
 
 import { api, ApiError, byId, show } from "./common.ts";
 
@@ -30,25 +30,5 @@ byId("paste").addEventListener("click", async () => {
     byId<HTMLInputElement>("token").value = (await navigator.clipboard.readText()).trim();
   } catch {
     show(errorBox, "The browser did not allow reading the clipboard; paste into the field instead.");
-  }
-});
-
-const status = await api<{ authenticated: boolean; initialized: boolean }>("/api/auth/status").catch(() => undefined);
-if (status && !status.initialized) byId("setup").hidden = false;
-
-byId("setup-form").addEventListener("submit", async (event) => {
-  event.preventDefault();
-  const token = byId<HTMLInputElement>("setup-token").value;
-  const confirm = byId<HTMLInputElement>("setup-confirm").value;
-  try {
-    await api("/setup", { token, confirm });
-    location.replace("/");
-  } catch (err) {
-    const message = err instanceof ApiError && err.status === 401
-      ? "Sign in first, or open this page on the machine PicoClaw runs on (localhost)."
-      : err instanceof Error
-      ? err.message
-      : String(err);
-    show(errorBox, message);
   }
 });

@@ -4,5 +4,5 @@
  * the Pico client, and stops them all cleanly on SIGINT/SIGTERM.
  */
 
-export { applyLive, type ProcessIO, type ProcessMode, runServerProcess } from "./run.ts";
+export { type ProcessIO, type ProcessMode, runServerProcess } from "./run.ts";
 export { waitForStopSignal, withDeadline } from "./signals.ts";

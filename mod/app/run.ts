@@ -1,6 +1,6 @@
 import { createAgent } from "../agent/mod.ts";
-import type { PicoChannel } from "../channel/mod.ts";
-import { checkConfig, type ConfigListener, ConfigStore, type LoadedConfig } from "../config/mod.ts";
+import { PicoChannel } from "../channel/mod.ts";
+import { checkConfig, ConfigStore, hasChanged, type LoadedConfig } from "../config/mod.ts";
 import { ConfigError } from "../errors/mod.ts";
 import { startGateway } from "../gateway/mod.ts";
 import { consoleText, resolveLauncherToken, startLauncher } from "../launcher/mod.ts";
@@ -28,19 +28,6 @@ function ensureReady(loaded: LoadedConfig): void {
 }
 
 /**
- * Applies dashboard changes live: a new Pico token closes the sockets that used the old one
- * (4001), the channel opens or closes, and the Pico client redials with its new settings.
- */
-export function applyLive(channel: PicoChannel, client?: PicoClient): ConfigListener {
-  return (next, changed) => {
-    const { pico, pico_client } = next.config.channels;
-    if (changed.includes("channels.pico.token")) channel.setToken(pico.token);
-    if (changed.includes("channels.pico.enabled")) channel.setEnabled(pico.enabled);
-    if (changed.some((key) => key.startsWith("channels.pico_client."))) client?.reconfigure(pico_client);
-  };
-}
-
-/**
  * Runs the long-lived process until SIGINT/SIGTERM: the gateway, and in launcher mode the
  * dashboard too. Returns the exit code (0 after a clean stop).
  *
@@ -63,26 +50,24 @@ export async function runServerProcess(loaded: LoadedConfig, mode: ProcessMode, 
     const agent = createAgent(loaded.config.agent);
     const { pico, pico_client } = loaded.config.channels;
     const client = new PicoClient({ settings: pico_client, liveness: pico, agent, log });
-    const gateway = startGateway({
-      gateway: loaded.config.gateway,
-      pico,
-      agent,
-      log,
-      metrics,
-      picoClientStatus: () => client.status(),
+    // The Pico client redials with its new settings when the dashboard saves them.
+    store.subscribe((next, changed) => {
+      if (hasChanged(changed, "channels.pico_client.")) client.reconfigure(next.config.channels.pico_client);
     });
+    const channel = new PicoChannel({ store, agent, log, metrics });
+    const gateway = startGateway({ store, channel, agent, log, metrics, picoClientStatus: () => client.status() });
     stops.push(() => gateway.stop());
     client.start();
     // The client closes first (1000), so the remote sees a clean goodbye.
     stops.unshift(() => client.stop());
-    store.subscribe(applyLive(gateway.channel, client));
     if (mode.launcher) {
       const token = await resolveLauncherToken(store);
       log.info("launcher token resolved", { source: token.source });
       const launcher = startLauncher({
         store,
         token,
-        gateway,
+        channel,
+        gatewayStatus: () => gateway.status(),
         log,
         metrics,
         host: loaded.launcher.public ? "0.0.0.0" : "127.0.0.1",

@@ -1,27 +1,30 @@
 import type { Server, WebSocketHandler } from "bun";
-import { timingSafeEqual } from "hono/utils/buffer";
 import type { Agent } from "../agent/mod.ts";
-import type { Config, Secret } from "../config/mod.ts";
+import { type Config, type ConfigStore, hasChanged } from "../config/mod.ts";
 import { PicoclawError } from "../errors/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import type { Metrics } from "../metrics/mod.ts";
 import { type ChatRequest, parseChatRequest, parseFrame, serverFrame, toErrorFrame } from "../pico/mod.ts";
+import type { ConnectionKind, SocketOwner } from "./admission.ts";
 import { type ChatContext, type ChatResult, runChat, Session } from "./chat.ts";
-import { type ConnectionKind, ConnectionState, type PicoSocket } from "./connection.ts";
+import { ConnectionState, type PicoSocket } from "./connection.ts";
+import { checkPicoToken } from "./token_admission.ts";
 
 /** How often the sweep sends pings and closes silent or stuck connections. */
 const SWEEP_MS = 250;
 /** A reserved slot whose socket never opened is released after this long. */
 const RESERVATION_MS = 10_000;
 /** Requests one session may have waiting for the agent. */
-const MAX_QUEUED_PER_SESSION = 64;
+export const MAX_QUEUED_PER_SESSION = 64;
 
-/** What the Pico channel needs: its config slice, the agent, a logger and the metrics. */
+/** What the Pico channel needs: the config store (read live), the agent, a logger and the metrics. */
 export interface PicoChannelOptions {
-  pico: Config["channels"]["pico"];
+  store: ConfigStore;
   agent: Agent;
   log: Logger;
   metrics: Metrics;
+  /** The clock of the sweep (tests). @default Date.now */
+  now?: () => number;
 }
 
 /** The Pico channel's counts for `/api/status`. */
@@ -32,17 +35,20 @@ export interface PicoChannelStatus {
 }
 
 /**
- * The Pico channel: every Pico WebSocket connection (gateway `/pico` and dashboard
- * `/pico/ws`), their sessions, liveness, limits, and the agent behind them. The HTTP
- * routes decide who may connect; this owns what happens once connected.
+ * The Pico channel: every Pico WebSocket connection (gateway `/pico` and `/pico/ws`, the
+ * dashboard's `/pico/ws`), their sessions, liveness, limits, and the agent behind them.
+ * Admission strategies decide who may connect; this owns what happens once connected. It
+ * reads its settings from the store, so dashboard changes apply live: a new Pico token
+ * closes the sockets that used the old one (4001), turning the channel off closes the public
+ * sockets (the dashboard's stay: SPEC §7.1).
  */
 export class PicoChannel {
-  readonly #pico: Config["channels"]["pico"];
+  readonly #store: ConfigStore;
   readonly #log: Logger;
   readonly #metrics: Metrics;
   readonly #chat: ChatContext;
-  #enabled: boolean;
-  #token: Secret;
+  readonly #now: () => number;
+  readonly #unsubscribe: () => void;
   #tokenGeneration = 0;
   readonly #connections = new Set<PicoSocket>();
   readonly #pending = new Set<ConnectionState>();
@@ -51,11 +57,10 @@ export class PicoChannel {
   readonly #sweeper: ReturnType<typeof setInterval>;
 
   constructor(options: PicoChannelOptions) {
-    this.#pico = options.pico;
+    this.#store = options.store;
     this.#log = options.log;
     this.#metrics = options.metrics;
-    this.#enabled = options.pico.enabled;
-    this.#token = options.pico.token;
+    this.#now = options.now ?? Date.now;
     this.#chat = {
       agent: options.agent,
       broadcast: (session, frame) => {
@@ -64,25 +69,37 @@ export class PicoChannel {
       signal: this.#abort.signal,
       observeLatency: (seconds) => options.metrics.agentLatency.observe(seconds),
     };
-    this.#sweeper = setInterval(() => this.#sweep(Date.now()), SWEEP_MS);
+    this.#sweeper = setInterval(() => this.#sweep(this.#now()), SWEEP_MS);
     this.#sweeper.unref?.();
+    this.#unsubscribe = this.#store.subscribe((next, changed) => {
+      if (hasChanged(changed, "channels.pico.token")) this.#tokenRotated();
+      if (hasChanged(changed, "channels.pico.enabled")) this.#enabledChanged(next.config.channels.pico.enabled);
+    });
   }
 
-  /** Whether `/pico` accepts connections. */
+  /** The live Pico settings. */
+  get #pico(): Config["channels"]["pico"] {
+    return this.#store.config.channels.pico;
+  }
+
+  /** Whether the public `/pico` accepts connections. */
   get enabled(): boolean {
-    return this.#enabled;
+    return this.#pico.enabled;
   }
 
-  /** Compares a presented token with the Pico token in constant time; an unset token matches nothing. */
-  async checkToken(presented: string): Promise<boolean> {
-    const token = this.#token;
-    if (!token.isSet || presented === "") return false;
-    return await timingSafeEqual(token.reveal(), presented);
+  /** Compares a presented token with the Pico token in constant time (the gateway's `/api/*` uses it). */
+  checkToken(presented: string): Promise<boolean> {
+    return checkPicoToken(this.#pico, presented);
   }
 
   /** Whether one more connection fits under `max_connections` (open plus handshaking). */
   hasCapacity(): boolean {
     return this.#connections.size + this.#pending.size < this.#pico.max_connections;
+  }
+
+  /** Sessions tracked in memory (with sockets or queued work); idle ones are dropped. */
+  get trackedSessions(): number {
+    return this.#sessions.size;
   }
 
   /**
@@ -92,9 +109,9 @@ export class PicoChannel {
   upgrade(
     server: Server<ConnectionState>,
     req: Request,
-    init: { kind: ConnectionKind; sessionId: string; remote: string; protocol: string },
+    init: { kind: ConnectionKind; sessionId: string; remote: string; protocol: string; owner?: SocketOwner },
   ): boolean {
-    const now = Date.now();
+    const now = this.#now();
     const burst = Math.max(1, this.#pico.max_frames_per_second);
     const state = new ConnectionState({ ...init, tokenGeneration: this.#tokenGeneration }, now, burst);
     const headers = new Headers({ "Referrer-Policy": "no-referrer", "X-Content-Type-Options": "nosniff" });
@@ -124,10 +141,10 @@ export class PicoChannel {
         ws.data.backpressureSince = 0;
       },
       pong: (ws) => {
-        ws.data.lastSeen = Date.now();
+        ws.data.lastSeen = this.#now();
       },
       ping: (ws) => {
-        ws.data.lastSeen = Date.now();
+        ws.data.lastSeen = this.#now();
       },
     };
   }
@@ -135,14 +152,23 @@ export class PicoChannel {
   /**
    * Runs a chat request for a session (the HTTP API's `POST /api/messages`); the reply
    * frames also go to that session's sockets, in order with its other requests.
+   *
+   * @throws {PicoclawError} `rate_limited` when the session already has 64 requests waiting.
    */
   chat(sessionId: string, request: ChatRequest): Promise<ChatResult> {
     return this.#enqueue(this.#session(sessionId), request);
   }
 
-  /** Replaces the Pico token; connections that used the old one are closed with 4001. */
-  setToken(token: Secret): void {
-    this.#token = token;
+  /** Closes (4001) the dashboard sockets of login sessions that ended: logout, revocation, key rotation. */
+  endLoginSessions(ids: readonly string[]): void {
+    const ended = new Set(ids);
+    for (const ws of this.#connections) {
+      if (ws.data.owner && ended.has(ws.data.owner.loginSession)) ws.close(4001, "session ended");
+    }
+  }
+
+  /** A new Pico token: connections that used the old one are closed with 4001. */
+  #tokenRotated(): void {
     this.#tokenGeneration++;
     let closed = 0;
     for (const ws of this.#connections) {
@@ -154,10 +180,11 @@ export class PicoChannel {
     this.#log.info("pico token changed", { closed_connections: closed });
   }
 
-  /** Turns the channel on or off; off closes every connection with 1001. */
-  setEnabled(enabled: boolean): void {
-    this.#enabled = enabled;
-    if (!enabled) { for (const ws of this.#connections) ws.close(1001, "channel disabled"); }
+  /** The public channel turned on or off; off closes its connections (not the dashboard's) with 1001. */
+  #enabledChanged(enabled: boolean): void {
+    if (!enabled) {
+      for (const ws of this.#connections) if (ws.data.kind === "pico") ws.close(1001, "channel disabled");
+    }
     this.#log.info(enabled ? "pico channel enabled" : "pico channel disabled");
   }
 
@@ -165,11 +192,12 @@ export class PicoChannel {
   status(): PicoChannelStatus {
     let sessions = 0;
     for (const session of this.#sessions.values()) if (session.sockets.size > 0) sessions++;
-    return { enabled: this.#enabled, connections: this.#connections.size, sessions };
+    return { enabled: this.enabled, connections: this.#connections.size, sessions };
   }
 
   /** Closes every connection with 1001, cancels agent work and stops the sweep. */
   async close(): Promise<void> {
+    this.#unsubscribe();
     clearInterval(this.#sweeper);
     this.#abort.abort();
     for (const ws of this.#connections) ws.close(1001, "server shutting down");
@@ -214,15 +242,15 @@ export class PicoChannel {
     const status = ws.send(frame);
     this.#metrics.frames.out++;
     // -1: queued under backpressure; the sweep closes it if no drain comes within write_timeout.
-    if (status === -1 && ws.data.backpressureSince === 0) ws.data.backpressureSince = Date.now();
+    if (status === -1 && ws.data.backpressureSince === 0) ws.data.backpressureSince = this.#now();
   }
 
   #message(ws: PicoSocket, message: string | Buffer): void {
     const state = ws.data;
-    const now = Date.now();
+    const now = this.#now();
     state.lastSeen = now;
     this.#metrics.frames.in++;
-    if (!this.#takeRateToken(state, now)) {
+    if (!state.takeRateToken(this.#pico.max_frames_per_second, now)) {
       if (now - state.rateNoticeAt >= 1000) {
         state.rateNoticeAt = now;
         const err = new PicoclawError("rate_limited", "Too many frames: excess frames are dropped");
@@ -244,17 +272,21 @@ export class PicoChannel {
         return;
       }
       const request = parseChatRequest(frame);
-      const session = this.#session(state.sessionId);
-      if (session.queued >= MAX_QUEUED_PER_SESSION) {
-        throw new PicoclawError("rate_limited", "Too many messages are waiting for the agent in this session");
-      }
-      void this.#enqueue(session, request, frame.id);
+      this.#enqueue(this.#session(state.sessionId), request, frame.id).catch(() => {
+        // The error frame already went to the session's sockets.
+      });
     } catch (err) {
+      if (!(err instanceof PicoclawError)) {
+        this.#log.refusal("pico_internal_error", "error", "pico frame failed unexpectedly", { error: err });
+      }
       this.#send(ws, toErrorFrame(err, state.sessionId, requestId));
     }
   }
 
   #enqueue(session: Session, request: ChatRequest, requestId?: string): Promise<ChatResult> {
+    if (session.queued >= MAX_QUEUED_PER_SESSION) {
+      throw new PicoclawError("rate_limited", "Too many messages are waiting for the agent in this session");
+    }
     const start = () => runChat(this.#chat, session, request, requestId);
     // An idle session runs at once; a busy one waits for its earlier requests (in order).
     const run = session.queued === 0 ? start() : session.queue.then(start);
@@ -268,24 +300,15 @@ export class PicoChannel {
     return run;
   }
 
-  /** Token bucket: `max_frames_per_second` per second, bursts up to one second's worth; 0 = no limit. */
-  #takeRateToken(state: ConnectionState, now: number): boolean {
-    const rate = this.#pico.max_frames_per_second;
-    if (rate === 0) return true;
-    state.tokens = Math.min(rate, state.tokens + ((now - state.tokensAt) / 1000) * rate);
-    state.tokensAt = now;
-    if (state.tokens < 1) return false;
-    state.tokens -= 1;
-    return true;
-  }
-
   #sweep(now: number): void {
     const pingMs = this.#pico.ping_interval * 1000;
     const readMs = this.#pico.read_timeout * 1000;
     const writeMs = this.#pico.write_timeout * 1000;
     for (const ws of this.#connections) {
       const state = ws.data;
-      if (state.backpressureSince !== 0 && now - state.backpressureSince >= writeMs) {
+      if (state.owner && now >= state.owner.expiresAt) {
+        ws.close(4001, "session expired");
+      } else if (state.backpressureSince !== 0 && now - state.backpressureSince >= writeMs) {
         this.#log.info("pico connection closed: slow consumer", { id: state.id, session: state.sessionId });
         ws.terminate();
       } else if (now - state.lastSeen >= readMs) {

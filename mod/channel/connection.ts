@@ -1,7 +1,5 @@
 import type { ServerWebSocket } from "bun";
-
-/** How a connection authenticated: the Pico token on `/pico`, or a dashboard session on `/pico/ws`. */
-export type ConnectionKind = "pico" | "dashboard";
+import type { ConnectionKind, SocketOwner } from "./admission.ts";
 
 let nextConnectionId = 1;
 
@@ -18,6 +16,8 @@ export class ConnectionState {
   readonly remote: string;
   /** The subprotocol echoed at upgrade, if any. */
   readonly protocol: string;
+  /** The dashboard login session this socket belongs to (closed 4001 when it ends). */
+  readonly owner?: SocketOwner;
   /** When the upgrade was accepted; the slot is reserved until `open`. */
   readonly reservedAt: number;
   /** Last time anything (frame, ping or pong) arrived. */
@@ -33,7 +33,14 @@ export class ConnectionState {
   rateNoticeAt = 0;
 
   constructor(
-    init: { kind: ConnectionKind; sessionId: string; tokenGeneration: number; remote: string; protocol: string },
+    init: {
+      kind: ConnectionKind;
+      sessionId: string;
+      tokenGeneration: number;
+      remote: string;
+      protocol: string;
+      owner?: SocketOwner;
+    },
     now: number,
     burst: number,
   ) {
@@ -42,11 +49,25 @@ export class ConnectionState {
     this.tokenGeneration = init.tokenGeneration;
     this.remote = init.remote;
     this.protocol = init.protocol;
+    this.owner = init.owner;
     this.reservedAt = now;
     this.lastSeen = now;
     this.lastPing = now;
     this.tokens = burst;
     this.tokensAt = now;
+  }
+
+  /**
+   * Token bucket: `rate` frames per second, bursts up to one second's worth; 0 = no limit.
+   * @returns False when the frame is over the limit (and is to be dropped).
+   */
+  takeRateToken(rate: number, now: number): boolean {
+    if (rate === 0) return true;
+    this.tokens = Math.min(rate, this.tokens + ((now - this.tokensAt) / 1000) * rate);
+    this.tokensAt = now;
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
   }
 }
 

@@ -1,10 +1,26 @@
 /**
  * @module
- * The Pico channel: every connected Pico WebSocket (gateway `/pico` and dashboard
- * `/pico/ws`), sessions and fan-out, ping/read-timeout/slow-consumer handling, frame
- * rate limits, and the in-order agent replies per session.
+ * The Pico channel: every connected Pico WebSocket (gateway `/pico` and `/pico/ws`, the
+ * dashboard's `/pico/ws`), admission (the one socket route with a token or a dashboard-session
+ * strategy), sessions and fan-out, ping/read-timeout/slow-consumer handling, frame rate limits,
+ * and the in-order agent replies per session.
  */
 
-export { PicoChannel, type PicoChannelOptions, type PicoChannelStatus } from "./channel.ts";
+export {
+  type AdmissionStrategy,
+  type Admitted,
+  channelFull,
+  type ConnectionKind,
+  isWebSocketUpgrade,
+  RETRY_AFTER_FULL_S,
+  sessionIdFrom,
+  type SocketOwner,
+  upgradeRequired,
+} from "./admission.ts";
+export { MAX_QUEUED_PER_SESSION, PicoChannel, type PicoChannelOptions, type PicoChannelStatus } from "./channel.ts";
 export { type ChatResult, runChat, Session } from "./chat.ts";
-export { type ConnectionKind, ConnectionState, type PicoSocket } from "./connection.ts";
+export { ConnectionState, type PicoSocket } from "./connection.ts";
+export { ChatMessageBodySchema, MAX_API_BODY_BYTES } from "./message_body.ts";
+export { collectPicoCredentials, isOriginAllowed, type PicoCredentials, type PresentedToken } from "./pico_auth.ts";
+export { createPicoSocketRoute } from "./route.ts";
+export { checkPicoToken, tokenAdmission, type TokenAdmissionOptions } from "./token_admission.ts";

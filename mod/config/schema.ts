@@ -1,4 +1,5 @@
 import { z } from "../zod/mod.ts";
+import { isIpOrCidr } from "./ip.ts";
 import { Secret } from "./secret.ts";
 
 /** How a leaf value is written in env variables, and what to say when it is wrong. */
@@ -146,6 +147,16 @@ export const LauncherConfigSchema = z.object({
   launcher_token: secret(),
   public: bool(false),
   generated: bool(false),
+  /** Reverse proxies (IPs or CIDRs) whose `X-Forwarded-*` headers are believed (SPEC §5.4). */
+  trusted_proxies: leaf(z._default(z.array(z.string().check(z.refine(isIpOrCidr))), []), {
+    kind: "list",
+    expected: "a list of IP addresses or CIDRs (e.g. 127.0.0.1, 10.0.0.0/8)",
+  }),
+  /** Extra `Host` names the dashboard answers to (SPEC §5.4). */
+  allowed_hosts: leaf(z._default(z.array(z.string().check(z.minLength(1))), []), {
+    kind: "list",
+    expected: "a list of host names",
+  }),
 });
 
 /** The launcher's settings; `launcher_token` is empty until resolved at launcher start. */

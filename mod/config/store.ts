@@ -2,19 +2,14 @@ import { ConfigError } from "../errors/mod.ts";
 import { envName } from "./env.ts";
 import { validateLayer } from "./layer.ts";
 import { CONFIG_LEAVES, LAUNCHER_LEAVES, type LoadedConfig, type Source } from "./load.ts";
-import { ConfigSchema, LauncherConfigSchema } from "./schema.ts";
+import { type Config, ConfigSchema, type LauncherConfig, LauncherConfigSchema } from "./schema.ts";
 import { Secret } from "./secret.ts";
 import { type KeyChange, updateJsonFile, updateYamlFile } from "./update_file.ts";
+import type { ConfigChange, ConfigKey } from "./keys.ts";
 import { deepFreeze, getIn, type Leaf, setIn } from "./walk.ts";
 
-/** One runtime change: a dotted key (`channels.pico.token`, or `launcher.launcher_token`) and its value. */
-export interface ConfigChange {
-  key: string;
-  value: unknown;
-}
-
 /** Called after an update with the new config and the keys that changed. */
-export type ConfigListener = (next: LoadedConfig, changed: readonly string[]) => void;
+export type ConfigListener = (next: LoadedConfig, changed: readonly ConfigKey[]) => void;
 
 /** Where a key is written: secrets to `.security.yml`, launcher keys to `launcher-config.json`, the rest to `config.json`. */
 interface Target {
@@ -61,6 +56,16 @@ export class ConfigStore {
   /** The current config, with sources and paths. */
   get loaded(): LoadedConfig {
     return this.#loaded;
+  }
+
+  /** The current effective config (components read it here rather than keeping copies). */
+  get config(): Readonly<Config> {
+    return this.#loaded.config;
+  }
+
+  /** The current launcher settings. */
+  get launcher(): Readonly<LauncherConfig> {
+    return this.#loaded.launcher;
   }
 
   /** Calls `listener` after every update; returns the function that unsubscribes. */
@@ -134,7 +139,7 @@ export class ConfigStore {
       launcher: LauncherConfigSchema.parse(launcherRaw),
       sources,
     });
-    const changed = targets.map((t) => t.key);
+    const changed: ConfigKey[] = targets.map((t) => t.key);
     for (const listener of this.#listeners) listener(this.#loaded, changed);
     return { warnings };
   }

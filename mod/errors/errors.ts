@@ -22,6 +22,10 @@ export type ErrorCode =
   | "invalid_token"
   | "already_initialized"
   | "csrf"
+  | "host_not_allowed"
+  | "cross_site"
+  | "unsupported_media_type"
+  | "token_from_env"
   | "internal_error";
 
 /** Extra context an error may carry to the edge that prints it. */

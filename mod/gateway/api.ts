@@ -1,23 +1,10 @@
 import { type Context, Hono } from "hono";
 import { bearerAuth } from "hono/bearer-auth";
 import { bodyLimit } from "hono/body-limit";
-import { z } from "../zod/mod.ts";
-import type { PicoChannel } from "../channel/mod.ts";
-import { isValidSessionId } from "../config/mod.ts";
+import { ChatMessageBodySchema, MAX_API_BODY_BYTES, type PicoChannel } from "../channel/mod.ts";
 import { PicoclawError } from "../errors/mod.ts";
 import { jsonBody } from "../http/mod.ts";
 import type { Metrics } from "../metrics/mod.ts";
-
-/** `POST /api/messages` body. */
-export const MessageRequestSchema = z.object({
-  content: z.string().check(z.refine((s) => s.trim() !== "", "must not be blank")),
-  session_id: z.optional(
-    z.string().check(z.refine(isValidSessionId, "must be 1-128 characters of A-Z a-z 0-9 . _ : -")),
-  ),
-});
-
-/** Bodies over this size are refused with 413 (SPEC §3.4). */
-export const MAX_API_BODY_BYTES = 1024 * 1024;
 
 /** What `/api/status` reports; the gateway builds it from its parts. */
 export type StatusReport = Record<string, unknown>;
@@ -62,7 +49,7 @@ export function createApi(options: ApiOptions): Hono {
         throw new PicoclawError("payload_too_large", `The request body is over ${MAX_API_BODY_BYTES} bytes`);
       },
     }),
-    jsonBody(MessageRequestSchema),
+    jsonBody(ChatMessageBodySchema),
     async (c) => {
       const body = c.req.valid("json");
       const result = await channel.chat(body.session_id ?? crypto.randomUUID(), { content: body.content, media: [] });

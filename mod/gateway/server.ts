@@ -2,20 +2,19 @@ import type { Server } from "bun";
 import { Hono } from "hono";
 import { secureHeaders } from "hono/secure-headers";
 import type { Agent } from "../agent/mod.ts";
-import { type ConnectionState, PicoChannel } from "../channel/mod.ts";
-import type { Config } from "../config/mod.ts";
+import { type ConnectionState, createPicoSocketRoute, type PicoChannel, tokenAdmission } from "../channel/mod.ts";
+import type { ConfigStore } from "../config/mod.ts";
 import { createErrorHandler, handleNotFound, listen } from "../http/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import type { Metrics } from "../metrics/mod.ts";
 import type { PicoClientStatus } from "../pico/mod.ts";
 import { VERSION } from "../version/mod.ts";
 import { createApi, type StatusReport } from "./api.ts";
-import { createPicoRoute } from "./pico_route.ts";
 
-/** What `startGateway()` needs: its config slices, the agent, a logger and the metrics. */
+/** What `startGateway()` needs: the config store, the Pico channel (made by the app), the agent, a logger, the metrics. */
 export interface GatewayOptions {
-  gateway: Config["gateway"];
-  pico: Config["channels"]["pico"];
+  store: ConfigStore;
+  channel: PicoChannel;
   agent: Agent;
   log: Logger;
   metrics: Metrics;
@@ -28,7 +27,6 @@ export interface Gateway {
   /** The bound port (useful with port 0). */
   port: number;
   hostname: string;
-  channel: PicoChannel;
   /** What `/api/status` reports. */
   status(): StatusReport;
   /** Stops accepting, closes every WebSocket with 1001 and stops the server. */
@@ -45,28 +43,36 @@ const NO_CLIENT = (): PicoClientStatus => ({
   next_retry_in_s: null,
 });
 
-/** Builds the gateway's Hono app around a channel: `/health`, `/pico`, `/api/*`, `/metrics`. */
-export function createGatewayApp(options: GatewayOptions & { channel: PicoChannel; status: () => StatusReport }) {
+/**
+ * Builds the gateway's Hono app: `/health`, `/pico` and `/pico/ws` (the same endpoint: the
+ * path the Go PicoClaw uses), `/api/*`, `/metrics`.
+ */
+export function createGatewayApp(options: GatewayOptions & { status: () => StatusReport }) {
+  const { store, channel, log, metrics } = options;
   const app = new Hono<{ Bindings: Server<ConnectionState> }>();
-  app.onError(createErrorHandler(options.log));
+  app.onError(createErrorHandler(log));
   app.notFound(handleNotFound);
   app.use(secureHeaders({ referrerPolicy: "no-referrer", xContentTypeOptions: true, strictTransportSecurity: false }));
   app.get("/health", (c) => c.json({ status: "ok" }));
-  app.all("/pico", createPicoRoute(options));
-  const api = createApi(options);
-  app.route("/", api);
+  const picoSocket = createPicoSocketRoute(
+    channel,
+    tokenAdmission({ pico: () => store.config.channels.pico, log, metrics }),
+  );
+  app.all("/pico", picoSocket);
+  app.all("/pico/ws", picoSocket);
+  app.route("/", createApi(options));
   return app;
 }
 
 /**
  * Starts the gateway on `gateway.host:gateway.port`: one `Bun.serve` with the Hono app
- * and Bun's native WebSocket upgrade for `/pico`.
+ * and Bun's native WebSocket upgrade for the Pico channel.
  *
  * @throws {PicoclawError} `port_in_use`, naming the port and the setting that changes it.
  */
 export function startGateway(options: GatewayOptions): Gateway {
   const startedAt = Date.now();
-  const channel = new PicoChannel(options);
+  const { channel, store } = options;
   const picoClientStatus = options.picoClientStatus ?? NO_CLIENT;
   const status = (): StatusReport => ({
     version: VERSION,
@@ -75,20 +81,15 @@ export function startGateway(options: GatewayOptions): Gateway {
     pico_client: picoClientStatus(),
     agent: { provider: options.agent.provider, model: options.agent.model },
   });
-  const app = createGatewayApp({ ...options, channel, status });
-  let server: Server<ConnectionState>;
-  try {
-    server = listen({
-      host: options.gateway.host,
-      port: options.gateway.port,
-      fetch: (req, srv) => app.fetch(req, srv),
-      websocket: channel.websocketHandler(),
-      howToChange: "change gateway.port in config.json or set PICOCLAW_GATEWAY_PORT",
-    });
-  } catch (err) {
-    void channel.close();
-    throw err;
-  }
+  const app = createGatewayApp({ ...options, status });
+  const { host, port } = store.config.gateway;
+  const server = listen({
+    host,
+    port,
+    fetch: (req, srv) => app.fetch(req, srv),
+    websocket: channel.websocketHandler(),
+    howToChange: "change gateway.port in config.json or set PICOCLAW_GATEWAY_PORT",
+  });
   options.log.info("gateway listening", {
     host: server.hostname,
     port: server.port,
@@ -98,7 +99,6 @@ export function startGateway(options: GatewayOptions): Gateway {
   return {
     port: server.port!,
     hostname: server.hostname!,
-    channel,
     status,
     stop: async () => {
       await channel.close();

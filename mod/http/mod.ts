@@ -8,11 +8,13 @@
 export {
   clientAddress,
   clientIp,
+  hostName,
   isHttpsRequest,
   isLoopbackAddress,
+  isLoopbackHost,
   requestHost,
   requestOrigin,
 } from "./client_address.ts";
 export { createErrorHandler, errorResponse, handleNotFound } from "./errors.ts";
 export { isAddressInUse, listen, type ListenOptions } from "./listen.ts";
-export { invalidRequest, jsonBody, parseRequest } from "./validate.ts";
+export { invalidRequest, isJsonContentType, jsonBody, parseRequest } from "./validate.ts";

@@ -22,9 +22,27 @@ export function parseRequest<T extends z.ZodMiniType>(schema: T, value: unknown)
   return result.data;
 }
 
-/** Validates a JSON body with a zod schema (`@hono/zod-validator`); a bad body is a 400 `invalid_request`. */
+/** True when the request says its body is JSON (`application/json`, any parameters). */
+export function isJsonContentType(contentType: string | undefined): boolean {
+  return /^application\/json\s*(;|$)/i.test(contentType ?? "");
+}
+
+/**
+ * Validates a JSON body with a zod schema (`@hono/zod-validator`). A body that is not
+ * `application/json` is a 415 `unsupported_media_type` (without this a form or text body would
+ * be read as `{}` and only the CSRF check would stand in the way); a bad body a 400 `invalid_request`.
+ *
+ * @example
+ * app.post("/api/messages", jsonBody(ChatMessageBodySchema), (c) => c.json(c.req.valid("json")));
+ */
 export function jsonBody<T extends z.ZodMiniType>(schema: T) {
-  return zValidator("json", schema, (result) => {
+  const validate = zValidator("json", schema, (result) => {
     if (!result.success) throw invalidRequest(result.error);
   });
+  return (function jsonBody(c, next) {
+    if (!isJsonContentType(c.req.header("content-type"))) {
+      throw new PicoclawError("unsupported_media_type", "Send the body as application/json");
+    }
+    return validate(c, next);
+  }) as typeof validate;
 }

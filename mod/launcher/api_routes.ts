@@ -1,8 +1,8 @@
 import { Hono } from "hono";
 import { z } from "../zod/mod.ts";
-import { describeEffectiveConfig, generateToken } from "../config/mod.ts";
+import { type ConfigChange, describeEffectiveConfig, generateToken } from "../config/mod.ts";
 import { PicoclawError } from "../errors/mod.ts";
-import { MessageRequestSchema } from "../gateway/mod.ts";
+import { ChatMessageBodySchema } from "../channel/mod.ts";
 import { jsonBody } from "../http/mod.ts";
 import { type LauncherContext, type LauncherEnv, NO_STORE } from "./context.ts";
 
@@ -27,13 +27,13 @@ const PicoClientSchema = z.object({
  */
 export function createApiRoutes(ctx: LauncherContext): Hono<LauncherEnv> {
   const app = new Hono<LauncherEnv>();
-  const channel = ctx.gateway.channel;
+  const channel = ctx.channel;
   const config = () => ctx.store.loaded.config;
 
   app.get("/api/status", (c) => {
     const { launcher } = ctx.store.loaded;
     return c.json({
-      ...ctx.gateway.status(),
+      ...ctx.gatewayStatus(),
       launcher: { port: launcher.port, public: launcher.public, token_source: ctx.token.source },
     });
   });
@@ -97,7 +97,7 @@ export function createApiRoutes(ctx: LauncherContext): Hono<LauncherEnv> {
     if (body.enabled && body.url === "") {
       throw new PicoclawError("invalid_request", "channels.pico_client.url: set the remote URL to enable the client");
     }
-    const changes = [
+    const changes: ConfigChange[] = [
       { key: "channels.pico_client.url", value: body.url },
       { key: "channels.pico_client.session_id", value: body.session_id },
       { key: "channels.pico_client.enabled", value: body.enabled },
@@ -107,7 +107,7 @@ export function createApiRoutes(ctx: LauncherContext): Hono<LauncherEnv> {
     return c.json({ ok: true, warnings });
   });
 
-  app.post("/api/chat", jsonBody(MessageRequestSchema), async (c) => {
+  app.post("/api/chat", jsonBody(ChatMessageBodySchema), async (c) => {
     const body = c.req.valid("json");
     return c.json(await channel.chat(body.session_id ?? crypto.randomUUID(), { content: body.content, media: [] }));
   });

@@ -1,5 +1,6 @@
 import { Hono, type MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
+import { createPicoSocketRoute } from "../channel/mod.ts";
 import { PicoclawError } from "../errors/mod.ts";
 import { createErrorHandler, errorResponse } from "../http/mod.ts";
 import { createApiRoutes } from "./api_routes.ts";
@@ -7,7 +8,7 @@ import { buildAssets } from "./assets.ts";
 import { createAuthRoutes } from "./auth_routes.ts";
 import type { LauncherContext, LauncherEnv } from "./context.ts";
 import { launcherHeaders, sameOriginOnly } from "./protect.ts";
-import { createDashboardSocketRoute } from "./ws_route.ts";
+import { dashboardAdmission } from "./ws_route.ts";
 
 /** Launcher request bodies are small JSON or forms; anything larger is refused. */
 const MAX_BODY_BYTES = 64 * 1024;
@@ -37,7 +38,11 @@ export function createLauncherApp(ctx: LauncherContext): Hono<LauncherEnv> {
     return c.redirect("/", 303);
   });
   app.use(launcherHeaders());
-  app.use(sameOriginOnly());
+  app.use(async function allowedHostsOnly(c, next) {
+    ctx.guard.checkHost(c);
+    await next();
+  });
+  app.use(sameOriginOnly((c) => ctx.guard.ownOrigin(c)));
   app.use(bodyLimit({
     maxSize: MAX_BODY_BYTES,
     onError: () => {
@@ -52,7 +57,7 @@ export function createLauncherApp(ctx: LauncherContext): Hono<LauncherEnv> {
     return c.body(asset.body, 200, { "Content-Type": asset.contentType, "Cache-Control": "no-cache" });
   });
   app.route("/", createAuthRoutes(ctx));
-  app.get("/pico/ws", createDashboardSocketRoute(ctx));
+  app.get("/pico/ws", createPicoSocketRoute(ctx.channel, dashboardAdmission(ctx)));
   app.route("/", createApiRoutes(ctx));
   return app;
 }

@@ -2,25 +2,16 @@ import { type Context, Hono } from "hono";
 import { z } from "../zod/mod.ts";
 import { Secret } from "../config/mod.ts";
 import { PicoclawError } from "../errors/mod.ts";
-import { clientAddress, isHttpsRequest, isLoopbackAddress, parseRequest, requestHost } from "../http/mod.ts";
-import {
-  checkLauncherToken,
-  ensureNotLimited,
-  type LauncherContext,
-  type LauncherEnv,
-  limitedFor,
-  NO_STORE,
-  recordFailure,
-  startSession,
-} from "./context.ts";
+import { parseRequest } from "../http/mod.ts";
 import { readLoginBody } from "./body.ts";
+import { isLauncherToken, type LauncherContext, type LauncherEnv, NO_STORE, startSession } from "./context.ts";
 import { dashboardPage, loginPage } from "./pages.ts";
 import { isInitialized } from "./token.ts";
 
 const LoginSchema = z.object({ token: z.string() });
 
 /** A custom launcher token: 16-512 visible characters, typed twice. */
-const SetupSchema = z.object({
+export const NewTokenSchema = z.object({
   token: z.string().check(
     z.minLength(16, "must be at least 16 characters"),
     z.maxLength(512, "must be at most 512 characters"),
@@ -29,78 +20,109 @@ const SetupSchema = z.object({
   confirm: z.string(),
 }).check(z.refine((b) => b.token === b.confirm, { message: "the two tokens differ", path: ["confirm"] }));
 
-const LOOPBACK_HOST = /^(localhost|127(\.\d{1,3}){3}|\[::1\])(:\d+)?$/i;
+/** `POST /setup`: the new token, and `current` (the generated token) when not signed in. */
+const SetupAuthSchema = z.looseObject({ current: z.optional(z.string()) });
 
 /**
- * A first-run caller on this machine: a loopback peer that no proxy forwarded, addressing
- * the launcher by a loopback name (so a DNS-rebinding page cannot pass for one).
+ * True when a `?token=` request comes from another site (an `<img>` or a link on a foreign
+ * page): `Sec-Fetch-Site: cross-site`, or an `Origin` that is not the launcher's own.
  */
-function isLocalCaller(c: Context): boolean {
-  return isLoopbackAddress(clientAddress(c)) && !c.req.header("x-forwarded-for") &&
-    LOOPBACK_HOST.test(requestHost(c));
+function isCrossSite(ctx: LauncherContext, c: Context): boolean {
+  if (c.req.header("sec-fetch-site")?.toLowerCase() === "cross-site") return true;
+  const origin = c.req.header("origin");
+  return origin !== undefined && origin !== ctx.guard.ownOrigin(c);
+}
+
+/** `GET /?token=`: auto-login (303 to `/`), or the login page with the reason (401, 403, 429). */
+async function urlLogin(ctx: LauncherContext, c: Context<LauncherEnv>, presented: string): Promise<Response> {
+  if (isCrossSite(ctx, c)) {
+    // Not counted: another page must not be able to lock the owner out.
+    return c.html(loginPage("This sign-in link was opened from another site. Paste the token here instead."), 403);
+  }
+  let attempt;
+  try {
+    attempt = ctx.guard.begin(c, "url");
+  } catch (err) {
+    if (!(err instanceof PicoclawError) || err.code !== "rate_limited") throw err;
+    return c.html(loginPage(`${err.message}.`), 429, { ...NO_STORE, ...err.headers });
+  }
+  if (!await isLauncherToken(ctx, presented)) {
+    attempt.fail();
+    return c.html(loginPage("That token is not right."), 401, NO_STORE);
+  }
+  attempt.succeed();
+  await startSession(ctx, c);
+  // 303 to "/" without the query: the token leaves the address bar and the history.
+  return c.redirect("/", 303);
 }
 
 /**
  * Sign-in routes (SPEC §5.2): `GET /` (login page, dashboard, or `?token=` auto-login),
- * `POST /login`, `POST /setup`, `POST /logout`, `GET /api/auth/status`.
+ * `POST /login`, `POST /setup`, `POST /logout`, `GET /api/auth/status`. Every attempt is
+ * counted by the login guard before the route awaits anything.
  */
 export function createAuthRoutes(ctx: LauncherContext): Hono<LauncherEnv> {
   const app = new Hono<LauncherEnv>();
 
   app.get("/", async (c) => {
     const presented = c.req.query("token");
-    if (presented !== undefined) {
-      const retryAfter = limitedFor(ctx, c);
-      if (retryAfter > 0) {
-        const page = loginPage(`Too many failed attempts. Try again in ${retryAfter} s.`);
-        return c.html(page, 429, { ...NO_STORE, "Retry-After": String(retryAfter) });
-      }
-      if (!await checkLauncherToken(ctx, c, presented, "/?token")) {
-        return c.html(loginPage("That token is not right."), 401, NO_STORE);
-      }
-      await startSession(ctx, c);
-      // 303 to "/" without the query: the token leaves the address bar and the history.
-      return c.redirect("/", 303);
-    }
+    if (presented !== undefined) return await urlLogin(ctx, c, presented);
     const session = await ctx.sessions.check(c);
     return c.html(session.ok ? dashboardPage() : loginPage(), 200, NO_STORE);
   });
 
   app.post("/login", async (c) => {
-    ensureNotLimited(ctx, c);
+    const attempt = ctx.guard.begin(c, "login");
     const { token } = parseRequest(LoginSchema, await readLoginBody(c));
-    if (!await checkLauncherToken(ctx, c, token, "/login")) {
+    if (!await isLauncherToken(ctx, token)) {
+      attempt.fail();
       throw new PicoclawError("invalid_token", "That launcher token is not right");
     }
+    attempt.succeed();
     await startSession(ctx, c);
     return c.json({ ok: true });
   });
 
   app.post("/setup", async (c) => {
-    ensureNotLimited(ctx, c);
+    const attempt = ctx.guard.begin(c, "setup");
+    const alreadyInitialized = () => new PicoclawError("already_initialized", "The launcher token was already chosen");
     if (isInitialized(ctx.token)) {
-      throw new PicoclawError("already_initialized", "The launcher token was already chosen");
+      attempt.cancel();
+      throw alreadyInitialized();
     }
     const session = await ctx.sessions.check(c);
-    if (!session.ok && !isLocalCaller(c)) {
-      recordFailure(ctx, c, "/setup");
-      throw new PicoclawError("unauthorized", "Sign in first, or run the first-run setup on this machine");
+    const body = await readLoginBody(c);
+    const { current } = parseRequest(SetupAuthSchema, body);
+    // Loopback is not identity: a session, or the generated token itself, is required.
+    if (session.ok) attempt.cancel();
+    else if (current !== undefined && await isLauncherToken(ctx, current)) attempt.succeed();
+    else {
+      attempt.fail();
+      throw new PicoclawError("unauthorized", "Sign in first, or send the current launcher token as current");
     }
-    const { token } = parseRequest(SetupSchema, await readLoginBody(c));
-    await ctx.store.update([
-      { key: "launcher.launcher_token", value: token },
-      { key: "launcher.generated", value: false },
-    ]);
+    const { token } = parseRequest(NewTokenSchema, body);
+    // Checked again after the awaits, and claimed before the next one: of two concurrent setups one wins.
+    if (isInitialized(ctx.token)) throw alreadyInitialized();
+    const previous = ctx.token;
     ctx.token = { secret: new Secret(token), source: "config", generated: false };
+    try {
+      await ctx.store.update([
+        { key: "launcher.launcher_token", value: token },
+        { key: "launcher.generated", value: false },
+      ]);
+    } catch (err) {
+      ctx.token = previous;
+      throw err;
+    }
     ctx.sessions.rotateKey();
-    await ctx.sessions.start(c, isHttpsRequest(c));
+    await ctx.sessions.start(c, ctx.guard.isHttps(c), { ip: ctx.guard.clientIp(c) });
     ctx.log.info("launcher token set by first-run setup; all other sessions ended");
     return c.json({ ok: true });
   });
 
   app.post("/logout", async (c) => {
     const session = await ctx.sessions.check(c);
-    ctx.sessions.end(c, session.ok ? session.id : undefined, isHttpsRequest(c));
+    ctx.sessions.end(c, session.ok ? session.id : undefined, ctx.guard.isHttps(c));
     return c.json({ ok: true });
   });
 
@@ -108,6 +130,5 @@ export function createAuthRoutes(ctx: LauncherContext): Hono<LauncherEnv> {
     const session = await ctx.sessions.check(c);
     return c.json({ authenticated: session.ok, initialized: isInitialized(ctx.token) }, 200, NO_STORE);
   });
-
   return app;
 }

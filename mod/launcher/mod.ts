@@ -9,5 +9,5 @@ export { createLauncherApp } from "./app.ts";
 export { buildAssets } from "./assets.ts";
 export { consoleText } from "./console.ts";
 export type { LauncherContext, LauncherEnv } from "./context.ts";
-export { type Launcher, type LauncherOptions, startLauncher } from "./server.ts";
+export { createLauncherContext, type Launcher, type LauncherOptions, startLauncher } from "./server.ts";
 export { isInitialized, type LauncherToken, type LauncherTokenSource, resolveLauncherToken } from "./token.ts";

@@ -1,7 +1,6 @@
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { secureHeaders } from "hono/secure-headers";
 import { PicoclawError } from "../errors/mod.ts";
-import { requestOrigin } from "../http/mod.ts";
 
 /**
  * Headers on every launcher response (SPEC §5.4): `Referrer-Policy: no-referrer`,
@@ -44,14 +43,16 @@ function claimedOrigin(origin: string | undefined, referer: string | undefined):
 /**
  * CSRF protection (SPEC §5.4): a state-changing request of any content type (JSON too) that
  * carries an `Origin` (or, lacking it, a `Referer`) other than the launcher's own origin is
- * refused with 403 `csrf`; requests with neither header (curl, scripts) pass. Hono's `csrf`
+ * refused with 403 `csrf`; requests with neither header (curl, scripts) pass.
+ *
+ * @param ownOrigin The launcher's origin as this request addressed it (HTTPS only behind a trusted proxy). Hono's `csrf`
  * middleware checks only form content types, so this is our own.
  */
-export function sameOriginOnly(): MiddlewareHandler {
+export function sameOriginOnly(ownOrigin: (c: Context) => string): MiddlewareHandler {
   return async function sameOriginOnly(c, next) {
     if (STATE_CHANGING.has(c.req.method)) {
       const claimed = claimedOrigin(c.req.header("origin"), c.req.header("referer"));
-      if (claimed !== undefined && claimed !== requestOrigin(c)) {
+      if (claimed !== undefined && claimed !== ownOrigin(c)) {
         throw new PicoclawError("csrf", "Cross-site request refused");
       }
     }

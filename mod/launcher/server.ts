@@ -1,18 +1,21 @@
+import type { PicoChannel } from "../channel/mod.ts";
 import type { ConfigStore } from "../config/mod.ts";
-import type { Gateway } from "../gateway/mod.ts";
 import { listen } from "../http/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import type { Metrics } from "../metrics/mod.ts";
-import { LoginLimiter, SessionManager } from "../session/mod.ts";
+import { LoginGuard, type LoginLimiter, SessionManager } from "../session/mod.ts";
 import { createLauncherApp } from "./app.ts";
 import type { LauncherContext } from "./context.ts";
 import type { LauncherToken } from "./token.ts";
 
-/** What `startLauncher()` needs. */
+/** What `createLauncherContext()` and `startLauncher()` need. */
 export interface LauncherOptions {
   store: ConfigStore;
   token: LauncherToken;
-  gateway: Gateway;
+  /** The in-process Pico channel (made by the app). */
+  channel: PicoChannel;
+  /** The gateway's `/api/status` report. */
+  gatewayStatus: () => Record<string, unknown>;
   log: Logger;
   metrics: Metrics;
   /** `127.0.0.1`, or `0.0.0.0` when public. */
@@ -20,6 +23,8 @@ export interface LauncherOptions {
   port: number;
   /** The brute-force limiter; tests pass one with a small cap. @default a new LoginLimiter */
   limiter?: LoginLimiter;
+  /** The clock of sessions and the limiter (tests). @default Date.now */
+  now?: () => number;
 }
 
 /** A running launcher dashboard. */
@@ -31,27 +36,44 @@ export interface Launcher {
 }
 
 /**
+ * Builds what the launcher's routes share: sessions whose end closes their dashboard sockets
+ * (4001), and the login guard reading the launcher settings live from the store.
+ */
+export function createLauncherContext(options: Omit<LauncherOptions, "host" | "port">): LauncherContext {
+  const sessions = new SessionManager({ now: options.now });
+  sessions.onEnd((ids) => options.channel.endLoginSessions(ids));
+  return {
+    store: options.store,
+    token: options.token,
+    sessions,
+    guard: new LoginGuard({
+      settings: () => options.store.launcher,
+      log: options.log,
+      metrics: options.metrics,
+      limiter: options.limiter,
+      now: options.now,
+    }),
+    channel: options.channel,
+    gatewayStatus: options.gatewayStatus,
+    log: options.log,
+    metrics: options.metrics,
+  };
+}
+
+/**
  * Starts the launcher dashboard: one `Bun.serve` with the Hono app and the dashboard chat
- * socket, sharing the gateway's Pico channel.
+ * socket, joined to the app's Pico channel.
  *
  * @throws {PicoclawError} `port_in_use`, naming the port and how to change it.
  */
 export function startLauncher(options: LauncherOptions): Launcher {
-  const context: LauncherContext = {
-    store: options.store,
-    token: options.token,
-    sessions: new SessionManager(),
-    limiter: options.limiter ?? new LoginLimiter(),
-    gateway: options.gateway,
-    log: options.log,
-    metrics: options.metrics,
-  };
+  const context = createLauncherContext(options);
   const app = createLauncherApp(context);
   const server = listen({
     host: options.host,
     port: options.port,
     fetch: (req, srv) => app.fetch(req, srv),
-    websocket: options.gateway.channel.websocketHandler(),
+    websocket: options.channel.websocketHandler(),
     howToChange: "start with --port N or set port in launcher-config.json",
   });
   options.log.info("launcher listening", { host: server.hostname, port: server.port });

@@ -1,4 +1,4 @@
-import { type ConfigStore, generateToken, Secret } from "../config/mod.ts";
+import { type ConfigChange, type ConfigStore, generateToken, Secret } from "../config/mod.ts";
 
 /** Where the launcher token came from (SPEC §5.1), as logged. */
 export type LauncherTokenSource = "env" | "config" | "random";
@@ -34,11 +34,13 @@ export async function resolveLauncherToken(store: ConfigStore): Promise<Launcher
   const value = generateToken(32);
   // A fresh file gets the documented shape, in its order; values set by flags are not persisted.
   const unset = (key: string) => sources.get(key) === "default";
-  const changes = [];
+  const changes: ConfigChange[] = [];
   if (unset("launcher.port")) changes.push({ key: "launcher.port", value: launcher.port });
   changes.push({ key: "launcher.launcher_token", value });
   if (unset("launcher.public")) changes.push({ key: "launcher.public", value: launcher.public });
   changes.push({ key: "launcher.generated", value: true });
+  if (unset("launcher.trusted_proxies")) changes.push({ key: "launcher.trusted_proxies", value: [] });
+  if (unset("launcher.allowed_hosts")) changes.push({ key: "launcher.allowed_hosts", value: [] });
   await store.update(changes);
   return { secret: new Secret(value), source: "random", generated: true };
 }

@@ -15,6 +15,11 @@ export interface Logger {
   info(message: string, fields?: LogFields): void;
   warn(message: string, fields?: LogFields): void;
   error(message: string, fields?: LogFields): void;
+  /**
+   * Logs a refusal an outside party can repeat at will: at most one line per `kind` a second,
+   * the next one saying how many were left out (`suppressed=N`).
+   */
+  refusal(kind: string, level: LogLevel, message: string, fields?: LogFields): void;
   /** Closes the log file (writes are synchronous, so nothing is left to flush). */
   close(): void;
 }
@@ -125,7 +130,19 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       dropFile(err);
     }
   };
+  const refusals = new Map<string, { at: number; suppressed: number }>();
   return {
+    refusal: (kind, level, message, fields) => {
+      const now = Date.now();
+      const seen = refusals.get(kind);
+      if (seen && now - seen.at < 1000) {
+        seen.suppressed++;
+        return;
+      }
+      const suppressed = seen?.suppressed ?? 0;
+      refusals.set(kind, { at: now, suppressed: 0 });
+      emit(level, message, suppressed > 0 ? { ...fields, suppressed } : fields);
+    },
     debug: (message, fields) => emit("debug", message, fields),
     info: (message, fields) => emit("info", message, fields),
     warn: (message, fields) => emit("warn", message, fields),

@@ -64,6 +64,12 @@ export class LoginLimiter {
     window.failures++;
   }
 
+  /** Takes back one failure of `ip` (an attempt counted up front that turned out right). */
+  refund(ip: string): void {
+    const window = this.#windows.get(ip);
+    if (window && window.failures > 0) window.failures--;
+  }
+
   /** Drops expired windows from the oldest end, and the oldest past `maxEntries`. */
   #evict(now: number): void {
     for (const [ip, window] of this.#windows) {

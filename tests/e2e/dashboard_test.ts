@@ -93,10 +93,12 @@ describe.skipIf(!hasChromium)("dashboard in Chromium", () => {
     expect(readFileSync(app.home.file("logs/launcher.log"), "utf8")).not.toContain(app.launcherToken());
   });
 
-  test("runs first-run setup from the login page on this machine", async () => {
+  test("runs first-run setup from the dashboard after signing in, not from the login page", async () => {
     app = await startPicoclaw(PICO_ON, SECURITY);
     const { page, problems } = await newPage();
     await page.goto(`${app.base}/`);
+    expect(await page.$("#setup-form")).toBeNull();
+    await signIn(page, app.launcherToken());
     await page.waitForSelector("#setup:not([hidden])");
     await screenshot(page, "04-first-run-setup");
     await page.fill("#setup-token", "chosen-launcher-token-42");

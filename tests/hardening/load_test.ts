@@ -87,7 +87,7 @@ describe("load", () => {
     expect(statuses.filter((s) => s === 101).length).toBe(50);
     expect(statuses.filter((s) => s === 503).length).toBe(250);
     await Bun.sleep(100);
-    expect(gw.gateway.channel.status().connections).toBe(50);
+    expect(gw.channel.status().connections).toBe(50);
     for (const a of attempts) a.close();
   });
 

@@ -1,9 +1,11 @@
 import { createAgent } from "../../mod/agent/mod.ts";
-import { ConfigSchema } from "../../mod/config/mod.ts";
+import { PicoChannel } from "../../mod/channel/mod.ts";
+import type { ConfigStore } from "../../mod/config/mod.ts";
 import { type Gateway, startGateway } from "../../mod/gateway/mod.ts";
 import type { PicoClientStatus } from "../../mod/pico/mod.ts";
 import { createLogger } from "../../mod/log/mod.ts";
 import { createMetrics, type Metrics } from "../../mod/metrics/mod.ts";
+import { makeStore } from "./store.ts";
 
 /** The Pico token every test gateway uses. */
 export const TOKEN = "test-pico-token-0123456789abcdef";
@@ -14,6 +16,8 @@ export const AUTH = { authorization: `Bearer ${TOKEN}` };
 /** A gateway on 127.0.0.1 port 0 with its log lines captured. */
 export interface TestGateway {
   gateway: Gateway;
+  channel: PicoChannel;
+  store: ConfigStore;
   port: number;
   metrics: Metrics;
   logs: string[];
@@ -27,7 +31,7 @@ export function startTestGateway(
   overrides: { pico?: Record<string, unknown>; agent?: Record<string, unknown> } = {},
   picoClientStatus?: () => PicoClientStatus,
 ): TestGateway {
-  const config = ConfigSchema.parse({
+  const store = makeStore({
     gateway: { host: "127.0.0.1", port: 0 },
     channels: { pico: { enabled: true, token: TOKEN, ...overrides.pico } },
     agent: overrides.agent ?? {},
@@ -35,16 +39,13 @@ export function startTestGateway(
   const logs: string[] = [];
   const log = createLogger({ stderr: (line) => logs.push(line), level: "debug" });
   const metrics = createMetrics();
-  const gateway = startGateway({
-    gateway: config.gateway,
-    pico: config.channels.pico,
-    agent: createAgent(config.agent),
-    log,
-    metrics,
-    picoClientStatus,
-  });
+  const agent = createAgent(store.config.agent);
+  const channel = new PicoChannel({ store, agent, log, metrics });
+  const gateway = startGateway({ store, channel, agent, log, metrics, picoClientStatus });
   return {
     gateway,
+    channel,
+    store,
     port: gateway.port,
     metrics,
     logs,

@@ -1,16 +1,17 @@
 import { createAgent } from "../../mod/agent/mod.ts";
-import { applyLive } from "../../mod/app/mod.ts";
+import { PicoChannel } from "../../mod/channel/mod.ts";
 import { ConfigStore, loadConfig } from "../../mod/config/mod.ts";
 import { type Gateway, startGateway } from "../../mod/gateway/mod.ts";
 import {
   createLauncherApp,
+  createLauncherContext,
   type LauncherContext,
   resolveLauncherToken,
   startLauncher,
 } from "../../mod/launcher/mod.ts";
 import { createLogger } from "../../mod/log/mod.ts";
 import { createMetrics } from "../../mod/metrics/mod.ts";
-import { LoginLimiter, SessionManager } from "../../mod/session/mod.ts";
+import type { LoginLimiter } from "../../mod/session/mod.ts";
 import { makeTempHome, type TempHome } from "./temp_home.ts";
 
 /** A launcher app (for `app.request()`) or server around a real gateway, in a temp home. */
@@ -18,6 +19,7 @@ export interface TestLauncher {
   home: TempHome;
   ctx: LauncherContext;
   gateway: Gateway;
+  channel: PicoChannel;
   logs: string[];
   /** The launcher token in force. */
   token(): string;
@@ -57,48 +59,37 @@ export async function makeTestLauncher(options: TestLauncherOptions = {}): Promi
   const logs: string[] = [];
   const log = createLogger({ stderr: (line) => logs.push(line), level: "debug" });
   const metrics = createMetrics();
-  const gateway = startGateway({
-    gateway: loaded.config.gateway,
-    pico: loaded.config.channels.pico,
-    agent: createAgent(loaded.config.agent),
+  const agent = createAgent(loaded.config.agent);
+  const channel = new PicoChannel({ store, agent, log, metrics });
+  const gateway = startGateway({ store, channel, agent, log, metrics });
+  const token = await resolveLauncherToken(store);
+  const shared = {
+    store,
+    token,
+    channel,
+    gatewayStatus: () => gateway.status(),
     log,
     metrics,
-  });
-  store.subscribe(applyLive(gateway.channel));
-  const token = await resolveLauncherToken(store);
+    limiter: options.limiter,
+    now: options.now,
+  };
   let ctx: LauncherContext;
   let stopServer = async () => {};
   let port: number | undefined;
   if (options.serve) {
-    const launcher = startLauncher({
-      store,
-      token,
-      gateway,
-      log,
-      metrics,
-      host: "127.0.0.1",
-      port: 0,
-      limiter: options.limiter,
-    });
+    const launcher = startLauncher({ ...shared, host: "127.0.0.1", port: 0 });
     ctx = launcher.context;
     port = launcher.port;
     stopServer = () => launcher.stop();
   } else {
-    ctx = {
-      store,
-      token,
-      sessions: new SessionManager({ now: options.now }),
-      limiter: new LoginLimiter({ now: options.now }),
-      gateway,
-      log,
-      metrics,
-    };
+    ctx = createLauncherContext(shared);
   }
   const app = createLauncherApp(ctx);
   const launcher: TestLauncher & { port?: number } = {
     home,
     ctx,
     gateway,
+    channel,
     logs,
     port,
     token: () => ctx.token.secret.reveal(),

@@ -11,8 +11,7 @@ describe("collectPicoCredentials()", () => {
 
   test("collectPicoCredentials() finds token.<value> anywhere in the subprotocol list", () => {
     const creds = collectPicoCredentials(new Headers({ "sec-websocket-protocol": "a, b,token.xyz , c" }), url(), false);
-    expect(creds.tokens).toEqual([{ token: "xyz", via: "subprotocol" }]);
-    expect(creds.protocol).toBe("token.xyz");
+    expect(creds.tokens).toEqual([{ token: "xyz", via: "subprotocol", protocol: "token.xyz" }]);
   });
 
   test("collectPicoCredentials() reads ?token= only when allowed", () => {

@@ -2,13 +2,13 @@
 export interface PresentedToken {
   token: string;
   via: "bearer" | "subprotocol" | "query";
+  /** For `subprotocol`: the exact `token.<value>` entry, echoed back when this token is the one that matched. */
+  protocol?: string;
 }
 
 /** Everything a `/pico` request presents for authentication. */
 export interface PicoCredentials {
   tokens: PresentedToken[];
-  /** The `token.<value>` subprotocol entry to echo back, if one was offered. */
-  protocol: string;
   /** A `?token=` was present but `allow_token_query` is off (it is then ignored). */
   ignoredQueryToken: boolean;
 }
@@ -26,17 +26,15 @@ export function collectPicoCredentials(headers: Headers, url: URL, allowQuery: b
   const tokens: PresentedToken[] = [];
   const bearer = headers.get("authorization")?.match(BEARER)?.[1]?.trim();
   if (bearer) tokens.push({ token: bearer, via: "bearer" });
-  let protocol = "";
   const offered = (headers.get("sec-websocket-protocol") ?? "").split(",").map((p) => p.trim());
   for (const entry of offered.filter((p) => p.startsWith("token.")).slice(0, MAX_PROTOCOL_TOKENS)) {
     const token = entry.slice("token.".length);
     if (token === "") continue;
-    tokens.push({ token, via: "subprotocol" });
-    protocol ||= entry;
+    tokens.push({ token, via: "subprotocol", protocol: entry });
   }
   const query = url.searchParams.get("token");
   if (query && allowQuery) tokens.push({ token: query, via: "query" });
-  return { tokens, protocol, ignoredQueryToken: Boolean(query) && !allowQuery };
+  return { tokens, ignoredQueryToken: Boolean(query) && !allowQuery };
 }
 
 /** The Origin check (SPEC §3.1 step 2): an empty list or `*` allows all; no Origin header is allowed. */
