@@ -45,7 +45,10 @@ export function createPicoRoute(options: PicoRouteOptions) {
     const remote = clientAddress(c);
     if (!isOriginAllowed(c.req.header("origin"), pico.allow_origins)) {
       metrics.authFailures.inc({ reason: "origin_not_allowed" });
-      log.warn("pico connection refused: origin not allowed", { ip: remote, origin: c.req.header("origin") });
+      log.refusal("pico_origin", "warn", "pico connection refused: origin not allowed", {
+        ip: remote,
+        origin: c.req.header("origin"),
+      });
       throw new PicoclawError("origin_not_allowed", "This Origin may not connect to the Pico channel");
     }
     const url = new URL(c.req.url);
@@ -61,7 +64,7 @@ export function createPicoRoute(options: PicoRouteOptions) {
         ? "query_token_disabled"
         : "missing_token";
       metrics.authFailures.inc({ reason });
-      log.warn("pico connection refused: not authenticated", { ip: remote, reason });
+      log.refusal("pico_auth", "warn", "pico connection refused: not authenticated", { ip: remote, reason });
       throw new PicoclawError("unauthorized", "A valid Pico token is required", {
         headers: { "WWW-Authenticate": "Bearer" },
       });

@@ -15,7 +15,10 @@ export function createDashboardSocketRoute(ctx: LauncherContext) {
     if (!channel.enabled) throw new PicoclawError("channel_disabled", "The Pico channel is disabled");
     if (c.req.header("origin") !== requestOrigin(c)) {
       ctx.metrics.authFailures.inc({ reason: "dashboard_origin" });
-      ctx.log.warn("dashboard socket refused: foreign origin", { ip: clientIp(c), origin: c.req.header("origin") });
+      ctx.log.refusal("dashboard_origin", "warn", "dashboard socket refused: foreign origin", {
+        ip: clientIp(c),
+        origin: c.req.header("origin"),
+      });
       throw new PicoclawError("origin_not_allowed", "The dashboard socket accepts only the dashboard's own origin");
     }
     if (!(await ctx.sessions.check(c)).ok) {
