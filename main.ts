@@ -66,6 +66,7 @@ async function main(argv: string[], env: Record<string, string | undefined>): Pr
             unitFile: command.unitFile ?? DEFAULT_UNIT_FILE,
             sudoUser: env.SUDO_USER,
             usage: USAGE["install-service"],
+            warn: (message) => printError(`picoclaw: warning: ${message}\n`),
           }),
         );
         return 0;

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test } from "bun:test";
-import { readFileSync, statSync } from "node:fs";
+import { chmodSync, lstatSync, readFileSync, statSync, symlinkSync } from "node:fs";
 import { ConfigError } from "../errors/mod.ts";
 import { makeTempHome, type TempHome } from "../../tests/helpers/temp_home.ts";
 import { updateJsonFile, updateYamlFile } from "./update_file.ts";
@@ -25,6 +25,17 @@ describe("updateYamlFile()", () => {
     const text = readFileSync(home.file(".security.yml"), "utf8");
     expect(text).toBe(SECURITY_YML.replace('"old-token"', '"new-token"'));
     expect(statSync(home.file(".security.yml")).mode & 0o777).toBe(0o600);
+  });
+
+  test("updateYamlFile() on a symlinked file updates the target, comments kept, and the link stays", async () => {
+    home = makeTempHome({ "shared-security.yml": SECURITY_YML });
+    const target = home.file("shared-security.yml");
+    chmodSync(target, 0o644);
+    symlinkSync(target, home.file(".security.yml"));
+    await updateYamlFile(home.file(".security.yml"), [{ path: ["channels", "pico", "token"], value: "new-token" }]);
+    expect(lstatSync(home.file(".security.yml")).isSymbolicLink()).toBe(true);
+    expect(readFileSync(target, "utf8")).toBe(SECURITY_YML.replace('"old-token"', '"new-token"'));
+    expect(statSync(target).mode & 0o777).toBe(0o600);
   });
 
   test("updateYamlFile() adds a missing key and creates a missing file", async () => {

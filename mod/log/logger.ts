@@ -16,8 +16,13 @@ export interface Logger {
   warn(message: string, fields?: LogFields): void;
   error(message: string, fields?: LogFields): void;
   /**
-   * Logs a refusal an outside party can repeat at will: at most one line per `kind` a second,
-   * the next one saying how many were left out (`suppressed=N`).
+   * Logs a refusal that a client can repeat at will (a foreign Origin, a wrong token) at most
+   * once a second per `kind`; the next line of that kind that gets through carries
+   * `suppressed=N`, the count left out since the last one. `kind` is a constant from the code,
+   * never a value from a request.
+   *
+   * @example
+   * log.refusal("pico_origin", "warn", "pico connection refused: origin not allowed", { ip, origin });
    */
   refusal(kind: string, level: LogLevel, message: string, fields?: LogFields): void;
   /** Closes the log file (writes are synchronous, so nothing is left to flush). */
@@ -36,16 +41,58 @@ export interface LoggerOptions {
   maxFileBytes?: number;
   /** Rotated files kept: `launcher.log.1` … `.N`. @default 3 */
   keepFiles?: number;
+  /** The clock, in ms since the epoch, for line times and the refusal limit. @default Date.now */
+  now?: () => number;
 }
 
+/** Characters of a field value kept; a longer value is cut and marked with its length. */
+export const MAX_VALUE_CHARS = 200;
+
+/** Refusals of one kind logged per this many ms. */
+const REFUSAL_INTERVAL_MS = 1000;
+
+/** Kinds tracked by the refusal limit; kinds are constants from the code, this is a backstop. */
+const MAX_REFUSAL_KINDS = 1000;
+
+// C0, DEL and C1 (SPEC §2 "Logs"), plus the Unicode line and paragraph separators, which
+// some viewers also break lines at: a client must not be able to forge or hide log lines.
+// deno-lint-ignore no-control-regex -- matching control characters is the point
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
+const SHORT_ESCAPES: Record<string, string> = { "\n": "\\n", "\r": "\\r", "\t": "\\t" };
+
+/** Replaces control characters with `\n`, `\r`, `\t` or `\u00XX`, so each log line stays one line. */
+export function escapeControl(text: string): string {
+  return text.replace(
+    CONTROL,
+    (ch) => SHORT_ESCAPES[ch] ?? `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+}
+
+/** Cuts `text` at `MAX_VALUE_CHARS` (never inside a surrogate pair) and marks the original length. */
+function cut(text: string): string {
+  if (text.length <= MAX_VALUE_CHARS) return text;
+  const high = text.charCodeAt(MAX_VALUE_CHARS - 1);
+  const end = high >= 0xd800 && high <= 0xdbff ? MAX_VALUE_CHARS - 1 : MAX_VALUE_CHARS;
+  return `${text.slice(0, end)}…(${text.length} chars)`;
+}
+
+/** A value as printed: cut, bare when it has no space, quote, `=`, backslash or control character, else quoted. */
 function formatValue(value: unknown): string {
-  const text = value instanceof Error ? value.message : String(value);
-  return /^[^\s"=]+$/.test(text) ? text : JSON.stringify(text);
+  const text = cut(value instanceof Error ? value.message : String(value));
+  // deno-lint-ignore no-control-regex -- matching control characters is the point
+  if (/^[^\s"=\\\u0000-\u001f\u007f-\u009f\u2028\u2029]+$/.test(text)) return text;
+  return `"${escapeControl(text.replace(/["\\]/g, "\\$&"))}"`;
 }
 
-/** Formats one log line: `<ISO time> <LEVEL> <message> key=value ...`. */
+/**
+ * Formats one log line: `<ISO time> <LEVEL> <message> key=value ...`. Control characters in
+ * the message and the values are escaped; each value is cut at `MAX_VALUE_CHARS`.
+ *
+ * @example
+ * formatLine("warn", "refused", { origin: "x".repeat(300) }); // ... origin=xxx…(300 chars)
+ */
 export function formatLine(level: LogLevel, message: string, fields: LogFields = {}, now = new Date()): string {
-  let line = `${now.toISOString()} ${level.toUpperCase().padEnd(5)} ${message}`;
+  let line = `${now.toISOString()} ${level.toUpperCase().padEnd(5)} ${escapeControl(message)}`;
   for (const [key, value] of Object.entries(fields)) {
     if (value !== undefined) line += ` ${key}=${formatValue(value)}`;
   }
@@ -120,9 +167,10 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       dropFile(err);
     }
   }
+  const now = options.now ?? Date.now;
   const emit = (level: LogLevel, message: string, fields?: LogFields) => {
     if (LEVELS[level] < min) return;
-    const line = formatLine(level, message, fields);
+    const line = formatLine(level, message, fields, new Date(now()));
     toStderr?.(line);
     try {
       file?.write(line);
@@ -130,24 +178,29 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       dropFile(err);
     }
   };
-  const refusals = new Map<string, { at: number; suppressed: number }>();
+  const refusals = new Map<string, { last: number; suppressed: number }>();
   return {
-    refusal: (kind, level, message, fields) => {
-      const now = Date.now();
-      const seen = refusals.get(kind);
-      if (seen && now - seen.at < 1000) {
-        seen.suppressed++;
-        return;
-      }
-      const suppressed = seen?.suppressed ?? 0;
-      refusals.set(kind, { at: now, suppressed: 0 });
-      emit(level, message, suppressed > 0 ? { ...fields, suppressed } : fields);
-    },
     debug: (message, fields) => emit("debug", message, fields),
     info: (message, fields) => emit("info", message, fields),
     warn: (message, fields) => emit("warn", message, fields),
     error: (message, fields) => emit("error", message, fields),
+    refusal: (kind, level, message, fields) => {
+      if (LEVELS[level] < min) return;
+      const at = now();
+      const seen = refusals.get(kind);
+      if (seen && at - seen.last < REFUSAL_INTERVAL_MS && at >= seen.last) {
+        seen.suppressed++;
+        return;
+      }
+      if (!seen && refusals.size >= MAX_REFUSAL_KINDS) refusals.clear();
+      refusals.set(kind, { last: at, suppressed: 0 });
+      emit(level, message, seen?.suppressed ? { ...fields, suppressed: seen.suppressed } : fields);
+    },
     close: () => {
+      for (const [kind, seen] of refusals) {
+        if (seen.suppressed > 0) emit("warn", "refusals left out of the log", { kind, suppressed: seen.suppressed });
+      }
+      refusals.clear();
       try {
         file?.close();
       } catch { /* already unusable */ }
