@@ -73,6 +73,13 @@ describe("GET /pico checks", () => {
     client.close();
   });
 
+  test("echoes the token.<value> entry that matched, not the first token entry offered", async () => {
+    gw = startTestGateway();
+    const res = await handshake("/pico", { "Sec-WebSocket-Protocol": `token.wrong-one, token.${TOKEN}` });
+    expect(res.status).toBe(101);
+    expect(res.headers["sec-websocket-protocol"]).toBe(`token.${TOKEN}`);
+  });
+
   test("refuses a wrong subprotocol token", async () => {
     gw = startTestGateway();
     expect((await handshake("/pico", { "Sec-WebSocket-Protocol": "token.wrong" })).status).toBe(401);

@@ -166,9 +166,10 @@ describe("logged-in API", () => {
 });
 
 describe("GET /pico/ws (dashboard chat socket)", () => {
-  async function served() {
+  async function served(now?: () => number) {
     launcher = await makeTestLauncher({
       serve: true,
+      now,
       env: { PICOCLAW_CHANNELS_PICO_ENABLED: "true", PICOCLAW_CHANNELS_PICO_TOKEN: PICO_TOKEN },
     });
     const cookie = await launcher.login();
@@ -225,5 +226,30 @@ describe("GET /pico/ws (dashboard chat socket)", () => {
     expect(dashboard.closeEvent).toBeUndefined();
     fresh.close();
     dashboard.close();
+  });
+
+  test("closes with 4001 when its login session expires or is revoked", async () => {
+    let now = Date.now();
+    const { cookie, origin } = await served(() => now);
+    const url = `ws://127.0.0.1:${launcher.port}/pico/ws`;
+    const expiring = await openPico(url, { headers: { cookie, origin } });
+    now += 7 * 24 * 3600 * 1000;
+    expect((await expiring.closed()).code).toBe(4001);
+    now = Date.now();
+    const second = await launcher.login();
+    const revoked = await openPico(url, { headers: { cookie: second, origin } });
+    const id = launcher.ctx.sessions.list().at(-1)!.id;
+    launcher.ctx.sessions.revoke(id);
+    expect((await revoked.closed()).code).toBe(4001);
+  });
+
+  test("works while the public channel is off and has no token (SPEC 7.1), and stays open when it is turned off", async () => {
+    launcher = await makeTestLauncher({ serve: true });
+    const cookie = await launcher.login();
+    const origin = `http://127.0.0.1:${launcher.port}`;
+    const client = await openPico(`ws://127.0.0.1:${launcher.port}/pico/ws`, { headers: { cookie, origin } });
+    client.send({ type: "message.send", payload: { content: "first login" } });
+    expect((await client.next("message.create")).payload?.content).toBe("first login");
+    client.close();
   });
 });

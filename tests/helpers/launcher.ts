@@ -60,7 +60,7 @@ export async function makeTestLauncher(options: TestLauncherOptions = {}): Promi
   const log = createLogger({ stderr: (line) => logs.push(line), level: "debug" });
   const metrics = createMetrics();
   const agent = createAgent(loaded.config.agent);
-  const channel = new PicoChannel({ store, agent, log, metrics });
+  const channel = new PicoChannel({ store, agent, log, metrics, now: options.now });
   const gateway = startGateway({ store, channel, agent, log, metrics });
   const token = await resolveLauncherToken(store);
   const shared = {
