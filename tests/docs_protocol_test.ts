@@ -139,6 +139,20 @@ describe("docs/protocol.md coverage", () => {
     expect(missing).toEqual([]);
   });
 
+  test("every HTTP status the doc's tables give an error code is the status the server answers with", () => {
+    const statuses = STATUS_BY_CODE as Record<string, number>;
+    let checked = 0;
+    for (const row of DOC.matchAll(/^\|.*\|$/gm)) {
+      const cells = row[0].split("|").map((cell) => cell.trim());
+      const code = cells.map((cell) => cell.match(/^`([a-z_]+)`$/)?.[1]).find((c) => c && c in statuses);
+      const status = cells.find((cell) => /^\d{3}$/.test(cell));
+      if (!code || !status) continue;
+      expect(`${code} ${status}`).toBe(`${code} ${statuses[code]}`);
+      checked++;
+    }
+    expect(checked).toBeGreaterThan(15);
+  });
+
   test("every frame type the code base sends or accepts is documented with a heading", () => {
     const types = frameTypesInCode();
     // The scan must find the frames it is meant to, or a broken regex would pass silently.
@@ -165,6 +179,9 @@ describe("docs/protocol.md coverage", () => {
     const anchors = new Set([...DOC.matchAll(/^#{1,6} (.+)$/gm)].map((m) => slug(m[1])));
     const links = [...DOC.matchAll(/\]\(([^)]+)\)/g)].map((m) => m[1]);
     expect(links.length).toBeGreaterThan(5);
+    // It must stand alone: no contract, worktree or other file outside the repository named.
+    const outside = /SPEC|\/work\/|https?:\/\/(?!127\.0\.0\.1|localhost|host\b)[a-z0-9]/;
+    expect(DOC.match(outside)?.[0]).toBeUndefined();
     for (const link of links) {
       expect(link).toStartWith("#");
       expect(anchors).toContain(link.slice(1));
