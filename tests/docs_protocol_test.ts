@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { STATUS_BY_CODE } from "../mod/errors/mod.ts";
 import { CLIENT_FRAME_TYPES } from "../mod/pico/mod.ts";
 import { type GatewayProcess, startGatewayProcess } from "./helpers/binary.ts";
+import { startFakeOpenAI } from "./helpers/fake_openai.ts";
 
 const ROOT = join(import.meta.dir, "..");
 const DOC_PATH = join(ROOT, "docs", "protocol.md");
@@ -59,6 +60,23 @@ interface ExampleRun {
   stderr: string;
 }
 
+/** Runs the doc's example with `bun`, bounded to 20 s so a hung example fails instead of waiting. */
+async function runExample(script: string, env: Record<string, string>, text: string): Promise<ExampleRun> {
+  const proc = Bun.spawn([process.execPath, script, text], {
+    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", ...env },
+    stdout: "pipe",
+    stderr: "pipe",
+    stdin: "ignore",
+    timeout: 20_000,
+  });
+  const [stdout, stderr, code] = await Promise.all([
+    new Response(proc.stdout).text(),
+    new Response(proc.stderr).text(),
+    proc.exited,
+  ]);
+  return { code, stdout, stderr };
+}
+
 describe("docs/protocol.md minimal client", () => {
   let gateway: GatewayProcess;
   let dir: string;
@@ -80,27 +98,9 @@ describe("docs/protocol.md minimal client", () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  /** Runs the doc's example with `bun`, bounded to 20 s so a hung example fails instead of waiting. */
-  async function runExample(env: Record<string, string>, text: string): Promise<ExampleRun> {
-    const proc = Bun.spawn([process.execPath, script, text], {
-      cwd: dir,
-      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", ...env },
-      stdout: "pipe",
-      stderr: "pipe",
-      stdin: "ignore",
-      timeout: 20_000,
-    });
-    const [stdout, stderr, code] = await Promise.all([
-      new Response(proc.stdout).text(),
-      new Response(proc.stderr).text(),
-      proc.exited,
-    ]);
-    return { code, stdout, stderr };
-  }
-
   test("the example prints the echoed reply and exits 0 against the compiled gateway", async () => {
     const url = `ws://127.0.0.1:${gateway.port}/pico`;
-    const run = await runExample({ PICO_URL: url, PICO_TOKEN: TOKEN }, "Hello from the docs");
+    const run = await runExample(script, { PICO_URL: url, PICO_TOKEN: TOKEN }, "Hello from the docs");
     expect(run.stderr).toBe("");
     expect(run.stdout).toBe("message.create: Hello from the docs\n");
     expect(run.code).toBe(0);
@@ -108,7 +108,7 @@ describe("docs/protocol.md minimal client", () => {
 
   test("the example exits 1 and says why when the token is wrong", async () => {
     const url = `ws://127.0.0.1:${gateway.port}/pico`;
-    const run = await runExample({ PICO_URL: url, PICO_TOKEN: "not-the-token" }, "Hello");
+    const run = await runExample(script, { PICO_URL: url, PICO_TOKEN: "not-the-token" }, "Hello");
     expect(run.stdout).toBe("");
     expect(run.stderr).toContain("Cannot chat: connection closed with");
     expect(run.code).toBe(1);
@@ -116,7 +116,7 @@ describe("docs/protocol.md minimal client", () => {
 
   test("the example exits 1 with the error frame's code when the server answers with an error", async () => {
     const url = `ws://127.0.0.1:${gateway.port}/pico`;
-    const run = await runExample({ PICO_URL: url, PICO_TOKEN: TOKEN }, "   ");
+    const run = await runExample(script, { PICO_URL: url, PICO_TOKEN: TOKEN }, "   ");
     expect(run.stdout).toBe("");
     expect(run.stderr).toStartWith("error empty_content: ");
     expect(run.code).toBe(1);
@@ -126,8 +126,36 @@ describe("docs/protocol.md minimal client", () => {
     const shown = DOC.slice(DOC.search(/^## A minimal client$/m)).match(/^```text\n([\s\S]*?)^```$/m);
     expect(shown).not.toBeNull();
     const url = `ws://127.0.0.1:${gateway.port}/pico`;
-    const run = await runExample({ PICO_URL: url, PICO_TOKEN: TOKEN }, "Hello");
+    const run = await runExample(script, { PICO_URL: url, PICO_TOKEN: TOKEN }, "Hello");
     expect(run.stdout).toBe(shown![1]);
+  }, 30_000);
+  test("the example prints a streamed reply as message.create then message.update lines", async () => {
+    const reply = "one two three four five six seven eight";
+    const fake = startFakeOpenAI("sk-docs-example-0000000000", { reply, chunkSize: 4 });
+    const streaming = await startGatewayProcess({
+      PICOCLAW_CHANNELS_PICO_ENABLED: "true",
+      PICOCLAW_CHANNELS_PICO_TOKEN: TOKEN,
+      PICOCLAW_AGENT_PROVIDER: "openai",
+      PICOCLAW_AGENT_BASE_URL: fake.baseUrl,
+      PICOCLAW_AGENT_API_KEY: "sk-docs-example-0000000000",
+      PICOCLAW_AGENT_MODEL: "fake-model",
+    });
+    try {
+      const url = `ws://127.0.0.1:${streaming.port}/pico`;
+      const run = await runExample(script, { PICO_URL: url, PICO_TOKEN: TOKEN }, "count");
+      expect(run.stderr).toBe("");
+      expect(run.code).toBe(0);
+      const lines = run.stdout.trimEnd().split("\n");
+      // One create with the first part, then updates with the whole text so far; the last is complete.
+      expect(lines.length).toBeGreaterThanOrEqual(2);
+      expect(lines[0]).toStartWith("message.create: ");
+      expect(lines.at(-1)).toBe(`message.update: ${reply}`);
+      for (const line of lines.slice(1)) expect(line).toStartWith("message.update: ");
+      for (const line of lines) expect(reply.startsWith(line.slice(line.indexOf(": ") + 2))).toBe(true);
+    } finally {
+      await streaming.stop();
+      fake.stop();
+    }
   }, 30_000);
 });
 
