@@ -222,7 +222,9 @@ describe("GET /pico/ws (dashboard chat socket)", () => {
     const fresh = await openPico(gatewayUrl, { headers: { authorization: `Bearer ${reveal.token}` } });
     fresh.send({ type: "ping", id: "after-rotation" });
     expect((await fresh.next("pong")).id).toBe("after-rotation");
-    await Bun.sleep(50);
+    // Still open after the rotation was applied: it answers a ping.
+    dashboard.send({ type: "ping", id: "still-open" });
+    expect((await dashboard.next("pong")).id).toBe("still-open");
     expect(dashboard.closeEvent).toBeUndefined();
     fresh.close();
     dashboard.close();

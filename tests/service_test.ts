@@ -1,3 +1,4 @@
+import { requirement } from "./helpers/requirements.ts";
 import { afterEach, describe, expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
 import { chownSync, existsSync, lchownSync, mkdirSync, readFileSync, statSync, symlinkSync } from "node:fs";
@@ -7,7 +8,10 @@ import { makeTempHome, type TempHome } from "./helpers/temp_home.ts";
 let home: TempHome;
 afterEach(() => home?.remove());
 
-const hasSystemdAnalyze = spawnSync("systemd-analyze", ["--version"]).status === 0;
+const hasSystemdAnalyze = requirement(
+  spawnSync("systemd-analyze", ["--version"]).status === 0,
+  "the unit check needs systemd-analyze (apt-get install systemd)",
+);
 const isRoot = process.getuid?.() === 0;
 const NOBODY = 65534;
 

@@ -23,7 +23,6 @@ export type ErrorCode =
   | "already_initialized"
   | "csrf"
   | "host_not_allowed"
-  | "cross_site"
   | "unsupported_media_type"
   | "token_from_env"
   | "internal_error";

@@ -25,7 +25,6 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   already_initialized: 409,
   csrf: 403,
   host_not_allowed: 403,
-  cross_site: 403,
   unsupported_media_type: 415,
   token_from_env: 409,
   internal_error: 500,

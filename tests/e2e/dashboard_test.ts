@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { requirement } from "../helpers/requirements.ts";
 import { existsSync, readFileSync } from "node:fs";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { startFakeOpenAI } from "../helpers/fake_openai.ts";
@@ -8,9 +9,7 @@ import { CHROMIUM, launchBrowser, type RunningPicoclaw, screenshot, startPicocla
 setDefaultTimeout(30_000);
 
 // Without Chromium the browser tests are skipped with a notice, except in CI, where that is a failure.
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium && process.env.CI) throw new Error(`${CHROMIUM} is missing: .ci/run installs Debian's chromium`);
-if (!hasChromium) console.warn(`Skipping the browser tests: ${CHROMIUM} is missing (apt-get install chromium)`);
+const hasChromium = requirement(existsSync(CHROMIUM), `the browser tests need ${CHROMIUM} (apt-get install chromium)`);
 
 const PICO_TOKEN = "e2e-pico-token-0123456789abcdef";
 const PICO_ON = { PICOCLAW_CHANNELS_PICO_ENABLED: "true" };

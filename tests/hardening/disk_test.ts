@@ -1,3 +1,4 @@
+import { requirement } from "../helpers/requirements.ts";
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
 import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, writeSync } from "node:fs";
@@ -33,13 +34,16 @@ function fillUp(dir: string): void {
   }
 }
 
-const canMount = process.getuid?.() === 0 && (() => {
-  const probe = mountTinyFs();
-  if (!probe) return false;
-  spawnSync("umount", [probe]);
-  rmSync(probe, { recursive: true, force: true });
-  return true;
-})();
+const canMount = requirement(
+  process.getuid?.() === 0 && (() => {
+    const probe = mountTinyFs();
+    if (!probe) return false;
+    spawnSync("umount", [probe]);
+    rmSync(probe, { recursive: true, force: true });
+    return true;
+  })(),
+  "the full and read-only disk tests need root to mount a small tmpfs",
+);
 if (!canMount) console.warn("Skipping the disk-full and read-only tests: mounting a tmpfs needs root");
 
 let dir: string;

@@ -65,7 +65,10 @@ describe("login limiter under attack (process)", () => {
   test("300 concurrent wrong logins from one IP: at most 10 answered 401, the rest 429", async () => {
     const { base } = await startLauncher();
     const statuses = await Promise.all(
-      Array.from({ length: 300 }, (_, i) => fetch(`${base}/login`, json({ token: `guess-${i}` })).then((r) => r.status)),
+      Array.from(
+        { length: 300 },
+        (_, i) => fetch(`${base}/login`, json({ token: `guess-${i}` })).then((r) => r.status),
+      ),
     );
     const counts = { 401: statuses.filter((s) => s === 401).length, 429: statuses.filter((s) => s === 429).length };
     expect(counts[401]).toBeLessThanOrEqual(10);
@@ -122,10 +125,16 @@ describe("?token= from another site (process)", () => {
   test("cross-site ?token= requests are refused 403, not counted, and the owner still signs in", async () => {
     const { base, token } = await startLauncher();
     for (let i = 0; i < 11; i++) {
-      const res = await fetch(`${base}/?token=x${i}`, { headers: { "sec-fetch-site": "cross-site" }, redirect: "manual" });
+      const res = await fetch(`${base}/?token=x${i}`, {
+        headers: { "sec-fetch-site": "cross-site" },
+        redirect: "manual",
+      });
       expect(res.status).toBe(403);
     }
-    const foreign = await fetch(`${base}/?token=y`, { headers: { origin: "https://evil.example" }, redirect: "manual" });
+    const foreign = await fetch(`${base}/?token=y`, {
+      headers: { origin: "https://evil.example" },
+      redirect: "manual",
+    });
     expect(foreign.status).toBe(403);
     const owner = await fetch(`${base}/?token=${token}`, { headers: { "sec-fetch-site": "none" }, redirect: "manual" });
     expect(owner.status).toBe(303);

@@ -85,7 +85,7 @@ async function chatOver(where: string, client: TestPicoClient) {
   client.send({ type: "message.send", id: "f", payload: { content: "fail please" } });
   await client.next("error");
   fake.behaviour.failStatus = undefined;
-  await Bun.sleep(100);
+  await client.next("typing.stop");
   record(where, JSON.stringify(client.frames));
   client.close();
 }
