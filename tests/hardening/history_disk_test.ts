@@ -98,7 +98,7 @@ describe("history on a read-only home", () => {
     expect(existsSync(join(home, "picoclaw.db"))).toBe(false);
   });
 
-  test.skipIf(isRoot && !canMount)("leaves an existing database byte for byte", async () => {
+  test.skipIf(isRoot && !canMount)("leaves an existing database byte for byte", () => {
     let before = Buffer.alloc(0);
     const home = readOnlyHome((d) => {
       const db = new Database(join(d, "picoclaw.db"));
@@ -114,7 +114,7 @@ describe("history on a read-only home", () => {
 });
 
 describe.skipIf(!canMount)("history on a full disk", () => {
-  test("a database that cannot be created on a full disk: memory store, logged once", async () => {
+  test("a database that cannot be created on a full disk: memory store, logged once", () => {
     dir = mountTinyFs()!;
     fillUp(dir);
     store = openHistory({ path: join(dir, "picoclaw.db"), log });
