@@ -218,10 +218,12 @@ describe("SqliteHistoryStore reads", () => {
   test("lastTurns() keeps a turn whose reply failed as a lone user message", async () => {
     const s = open();
     s.append(message("s1", 0, "user"));
-    s.append(message("s1", 1, "user")); // its reply failed: no assistant row
-    s.append(message("s1", 2, "assistant"));
-    expect((await s.lastTurns("s1", 1)).map((m) => m.message_id)).toEqual(["m1", "m2"]);
-    expect((await s.lastTurns("s1", 2)).map((m) => m.message_id)).toEqual(["m0", "m1", "m2"]);
+    s.append(message("s1", 1, "user")); // the replies to m1 and m2 failed: no assistant rows
+    s.append(message("s1", 2, "user"));
+    s.append(message("s1", 3, "assistant"));
+    expect((await s.lastTurns("s1", 1)).map((m) => m.message_id)).toEqual(["m2", "m3"]);
+    expect((await s.lastTurns("s1", 2)).map((m) => m.message_id)).toEqual(["m1", "m2", "m3"]);
+    expect((await s.lastTurns("s1", 3)).map((m) => m.message_id)).toEqual(["m0", "m1", "m2", "m3"]);
   });
 });
 

@@ -44,7 +44,7 @@ describe("kill -9 while writing history", () => {
     home = makeTempHome();
     let start = 0;
     for (let round = 0; round < ROUNDS; round++) {
-      const { proc, safe } = await runUntilSafe(start, start + 1);
+      const { proc, safe } = await runUntilSafe(start, start + 100);
       proc.kill("SIGKILL");
       expect(await proc.exited).not.toBe(0);
       // The program's own open path (WAL recovery, migrations) accepts the file...

@@ -1,8 +1,8 @@
 /**
  * @module
  * A child process for the history kill -9 test: opens `$PICOCLAW_HOME/picoclaw.db` through
- * `openHistory()` and appends bursts of messages (`m<n>`, session `kill`) until it is killed.
- * After each burst it prints `safe <n>`: every message up to `m<n>` was appended at least 1 s
+ * `openHistory()` and appends pairs of messages every 5 ms (`m<n>`, session `kill`) until it is killed.
+ * After each pair it prints `safe <n>`: every message up to `m<n>` was appended at least 1 s
  * earlier (so SPEC §6 says it must survive a kill -9).
  */
 
@@ -24,10 +24,10 @@ for (let n = start;; n++) {
     channel: "pico",
   });
   appendedAt.push(Date.now());
-  if (n % 20 === 0) {
+  if (n % 2 === 1) {
     const cutoff = Date.now() - 1000;
     while (safe + 1 < appendedAt.length && appendedAt[safe + 1] <= cutoff) safe++;
     if (safe >= 0) writeSync(1, `safe ${start + safe}\n`);
-    await Bun.sleep(1); // let the batch timer run, as a server's event loop would
+    await Bun.sleep(5); // a steady chat-like rate (far below the pending bound), so the 100 ms timer does the writing
   }
 }
