@@ -234,6 +234,9 @@ export class SqliteHistoryStore implements HistoryStore {
     return settle(() => {
       if (this.#closed) return;
       this.#write();
+      if (this.#pending.length > 0) {
+        this.#log?.error(`Cannot write chat history ${this.#path}: ${this.#pending.length} messages lost at close`);
+      }
       this.#closed = true;
       clearTimeout(this.#timer);
       this.#db.close();

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createLogger } from "../log/mod.ts";
-import { SqliteHistoryStore } from "./sqlite.ts";
+import { MAX_PENDING_ROWS, SqliteHistoryStore } from "./sqlite.ts";
 import type { HistoryChannel, NewHistoryMessage, Role } from "./store.ts";
 
 let dir: string;
@@ -117,6 +117,42 @@ describe("SqliteHistoryStore batching", () => {
     expect(transactions).toEqual([1, 3]);
     expect(rowsOnDisk()).toBe(4);
     expect(logLines.filter((l) => l.includes("ERROR"))).toHaveLength(1);
+  });
+
+  test("a batch reaching MAX_PENDING_ROWS is written at once, without waiting for the timer", () => {
+    const s = open();
+    for (let n = 0; n < MAX_PENDING_ROWS; n++) s.append(message("s1", n));
+    expect(transactions).toEqual([MAX_PENDING_ROWS]);
+  });
+
+  test("while writes fail the batch stays bounded: the oldest messages are dropped and counted", async () => {
+    const s = open({ maxMessages: 100_000 });
+    s.append(message("s1", 0));
+    await s.flush();
+    const other = new Database(path);
+    other.run("ALTER TABLE messages RENAME TO broken");
+    await s.flush(); // nothing pending: no failure yet
+    for (let n = 1; n <= MAX_PENDING_ROWS + 50; n++) s.append(message("s1", n)); // fails at MAX_PENDING_ROWS
+    other.run("ALTER TABLE broken RENAME TO messages");
+    other.close();
+    await s.flush();
+    expect(rowsOnDisk()).toBe(1 + MAX_PENDING_ROWS);
+    expect((await s.messages("s1", { limit: 2, before: "m52" }))?.map((m) => m.message_id)).toEqual(["m0", "m51"]);
+    expect(logLines.at(-1)).toContain("dropped=50");
+  });
+
+  test("close() during a write failure says how many messages were lost, and throws nothing", async () => {
+    const s = open();
+    s.append(message("s1", 0));
+    await s.flush();
+    const other = new Database(path);
+    other.run("ALTER TABLE messages RENAME TO broken");
+    other.close();
+    s.append(message("s1", 1));
+    s.append(message("s1", 2));
+    await s.close();
+    expect(logLines.filter((l) => l.includes("ERROR"))).toHaveLength(2);
+    expect(logLines.at(-1)).toContain("2 messages lost at close");
   });
 
   test("append() rejects an unknown role or channel before it reaches the batch", () => {
