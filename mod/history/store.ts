@@ -94,10 +94,16 @@ export interface HistoryStore {
    */
   messages(sessionId: string, query?: MessagesQuery): Promise<HistoryMessage[] | undefined>;
   /**
-   * Agent context: the session's last `turns` user messages and every message after each, oldest
-   * first. A user message still waiting for its reply is included (it is the newest one).
+   * Agent context: the last `turns` turns of a session up to its newest reply, oldest first. A
+   * turn starts at a user message (one whose reply failed counts too); user messages after the
+   * newest reply (still waiting for one, like the request being answered) are left out, so the
+   * caller appends the message it answers itself. At most `2 * turns` messages.
    * @param sessionId The session.
    * @param turns How many user/assistant pairs. @default 20
+   * @returns The messages, `[]` for an unknown session.
+   * @example
+   * const context = (await history.lastTurns(id)).map(({ role, content }) => ({ role, content }));
+   * messages = [system, ...context, { role: "user", content: text }];
    */
   lastTurns(sessionId: string, turns?: number): Promise<HistoryMessage[]>;
   /** Deletes a session's messages. @returns false when the session was unknown. */
