@@ -126,6 +126,17 @@ describe("picoclaw config check (binary)", () => {
 });
 
 describe("picoclaw config show (binary)", () => {
+  test("config show lists the history settings with their defaults", async () => {
+    home = makeTempHome({});
+    const result = await runBinary(["config", "show"], env());
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout).history).toEqual({
+      enabled: { value: true, source: "default" },
+      max_messages: { value: 1000, source: "default" },
+      max_sessions: { value: 500, source: "default" },
+    });
+  });
+
   test("config show prints every value with its source and masks every secret", async () => {
     const picoToken = "pico-0123456789abcdef0123456789";
     const apiKey = "sk-live-abcdefghijklmnopqrstuv";

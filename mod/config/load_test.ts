@@ -37,6 +37,20 @@ describe("loadConfig() layering", () => {
     expect(sources.get("gateway.port")).toBe("default");
   });
 
+  test("loadConfig() reads the history section: defaults, config.json, env", async () => {
+    expect((await load({})).config.history).toEqual({ enabled: true, max_messages: 1000, max_sessions: 500 });
+    home.remove();
+    const { config, sources } = await load(
+      { "config.json": '{ "history": { "enabled": false, "max_messages": 50 } }' },
+      { PICOCLAW_HISTORY_MAX_SESSIONS: "7" },
+    );
+    expect(config.history).toEqual({ enabled: false, max_messages: 50, max_sessions: 7 });
+    expect(sources.get("history.max_sessions")).toBe("env");
+    home.remove();
+    const err = await loadError({ "config.json": '{ "history": { "max_messages": 0 } }' });
+    expect(err.message).toEndWith("config.json: history.max_messages: expected a positive integer, got 0");
+  });
+
   test("loadConfig() applies defaults < config.json < .security.yml < env < flags", async () => {
     const loaded = await load(
       {

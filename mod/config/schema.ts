@@ -125,6 +125,11 @@ export const ConfigSchema = z.object({
     stream: bool(true),
     timeout: positiveInt(120),
   }),
+  history: section({
+    enabled: bool(true),
+    max_messages: positiveInt(1000),
+    max_sessions: positiveInt(500),
+  }),
 });
 
 /** The effective, validated config: `config.json` < `.security.yml` < env < flags over defaults. */

@@ -1,0 +1,70 @@
+import { describe, expect, test } from "bun:test";
+import { MemoryHistoryStore } from "./memory.ts";
+import type { NewHistoryMessage, Role } from "./store.ts";
+
+function message(session: string, n: number, role: Role = n % 2 === 0 ? "user" : "assistant"): NewHistoryMessage {
+  return {
+    session_id: session,
+    role,
+    content: `${role} ${n}`,
+    message_id: `m${n}`,
+    timestamp: 1_000 + n,
+    channel: "api",
+  };
+}
+
+describe("MemoryHistoryStore", () => {
+  test("keeps 40 messages (20 turns) per session by default, the newest", async () => {
+    const store = new MemoryHistoryStore();
+    for (let n = 0; n < 50; n++) store.append(message("s1", n));
+    const kept = await store.messages("s1");
+    expect(kept).toHaveLength(40);
+    expect(kept?.[0].message_id).toBe("m10");
+    expect((await store.listSessions())[0]).toEqual({
+      id: "s1",
+      title: "user 0",
+      channel: "api",
+      messages: 40,
+      updated_at: 1049,
+    });
+  });
+
+  test("forgets the least recently active session past maxSessions", async () => {
+    const store = new MemoryHistoryStore({ maxSessions: 2 });
+    store.append({ ...message("a", 0), timestamp: 1 });
+    store.append({ ...message("b", 0), timestamp: 2 });
+    store.append({ ...message("a", 1), timestamp: 3 });
+    store.append({ ...message("c", 0), timestamp: 4 });
+    expect((await store.listSessions()).map((s) => s.id)).toEqual(["c", "a"]);
+    expect(await store.messages("b")).toBeUndefined();
+  });
+
+  test("messages() pages with limit and before like the SQLite store", async () => {
+    const store = new MemoryHistoryStore({ maxMessages: 1000 });
+    for (let n = 0; n < 20; n++) store.append(message("s1", n));
+    expect((await store.messages("s1", { limit: 3, before: "m10" }))?.map((m) => m.message_id))
+      .toEqual(["m7", "m8", "m9"]);
+    expect(await store.messages("s1", { limit: 0 })).toHaveLength(1);
+    expect(await store.messages("s1", { before: "nope" })).toEqual([]);
+  });
+
+  test("lastTurns() ends at the newest reply and counts user messages as turns", async () => {
+    const store = new MemoryHistoryStore({ maxMessages: 1000 });
+    for (let n = 0; n < 50; n++) store.append(message("s1", n));
+    store.append(message("s1", 50));
+    const turns = await store.lastTurns("s1");
+    expect(turns).toHaveLength(40);
+    expect(turns[0].message_id).toBe("m10");
+    expect(turns.at(-1)?.message_id).toBe("m49");
+    expect((await store.lastTurns("s1", 2)).map((m) => m.message_id)).toEqual(["m46", "m47", "m48", "m49"]);
+    expect(await store.lastTurns("unknown")).toEqual([]);
+  });
+
+  test("deleteSession() forgets the session", async () => {
+    const store = new MemoryHistoryStore();
+    store.append(message("s1", 0));
+    expect(await store.deleteSession("s1")).toBe(true);
+    expect(await store.deleteSession("s1")).toBe(false);
+    expect(await store.listSessions()).toEqual([]);
+  });
+});

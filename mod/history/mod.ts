@@ -1,0 +1,28 @@
+/**
+ * @module
+ * Chat history of every channel (SPEC §6): `SqliteHistoryStore` in `$PICOCLAW_HOME/picoclaw.db`
+ * (WAL, batched writes, versioned schema, per-session and session-count limits) and
+ * `MemoryHistoryStore` for when history is off or the database cannot be opened. `openHistory()`
+ * picks one and never fails.
+ */
+
+export { type MemoryHistoryOptions, MemoryHistoryStore } from "./memory.ts";
+export { openHistory, type OpenHistoryOptions } from "./open.ts";
+export { migrate, type Migration, MIGRATIONS, SCHEMA_VERSION, schemaVersion } from "./schema.ts";
+export { FLUSH_INTERVAL_MS, NewerSchemaError, type SqliteHistoryOptions, SqliteHistoryStore } from "./sqlite.ts";
+export {
+  clampLimit,
+  CONTEXT_TURNS,
+  DEFAULT_LIMIT,
+  HISTORY_CHANNELS,
+  type HistoryChannel,
+  type HistoryMessage,
+  type HistoryStore,
+  MAX_LIMIT,
+  type MessagesQuery,
+  type NewHistoryMessage,
+  type Role,
+  type SessionSummary,
+  TITLE_CHARS,
+  titleOf,
+} from "./store.ts";

@@ -1,0 +1,293 @@
+import { Database } from "bun:sqlite";
+import { chmodSync, closeSync, existsSync, openSync } from "node:fs";
+import type { Logger } from "../log/mod.ts";
+import { migrate, SCHEMA_VERSION, schemaVersion } from "./schema.ts";
+import { COLUMNS, type Row, writeBatch } from "./_write_batch.ts";
+import {
+  clampLimit,
+  CONTEXT_TURNS,
+  HISTORY_CHANNELS,
+  type HistoryMessage,
+  type HistoryStore,
+  type MessagesQuery,
+  type NewHistoryMessage,
+  type SessionSummary,
+  settle,
+} from "./store.ts";
+
+/** Options of {@link SqliteHistoryStore.open}. */
+export interface SqliteHistoryOptions {
+  /** Messages kept per session; the oldest go first. @default 1000 */
+  maxMessages?: number;
+  /** Sessions kept; the least recently active go first. @default 500 */
+  maxSessions?: number;
+  /** Where write failures are reported (once per failure spell). */
+  log?: Logger;
+  /** Called after each committed batch with its row count (tests count transactions with it). */
+  onTransaction?: (rows: number) => void;
+}
+
+/** A file whose schema is newer than this program: it is left alone. */
+export class NewerSchemaError extends Error {
+  constructor(path: string, readonly version: number) {
+    super(`Cannot open chat history ${path}: schema version ${version} is newer than ${SCHEMA_VERSION}`);
+    this.name = "NewerSchemaError";
+  }
+}
+
+/** A batch is written at most this long after its first message. */
+export const FLUSH_INTERVAL_MS = 100;
+/** After a failed write, the next try waits this long. */
+const RETRY_INTERVAL_MS = 1000;
+/** The pending batch is written at once past these bounds, and trimmed (oldest first) if that fails. */
+export const MAX_PENDING_ROWS = 10_000;
+const MAX_PENDING_CHARS = 32 * 1024 * 1024;
+
+function toMessage(row: Omit<Row, "session_id">): HistoryMessage {
+  const message: HistoryMessage = {
+    role: row.role,
+    content: row.content,
+    message_id: row.message_id,
+    timestamp: row.timestamp,
+    channel: row.channel,
+  };
+  if (row.model_name !== null) message.model_name = row.model_name;
+  return message;
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** Opens `path` for reading and writing, creating it 0600 when missing; closes it again on failure. */
+function openDatabase(path: string): Database {
+  if (!existsSync(path)) {
+    // Our own 0600, whatever the umask: SQLite gives the -wal and -shm files the same mode.
+    closeSync(openSync(path, "a", 0o600));
+    chmodSync(path, 0o600);
+  }
+  const db = new Database(path, { readwrite: true, create: false, strict: true });
+  try {
+    // Reading the version first checks the header: a corrupt file fails here, before any write.
+    const version = schemaVersion(db);
+    if (version > SCHEMA_VERSION) throw new NewerSchemaError(path, version);
+    const mode = db.query<{ journal_mode: string }, []>("PRAGMA journal_mode = WAL").get()?.journal_mode;
+    if (mode !== "wal") throw new Error(`Cannot open chat history ${path}: WAL mode is not available (got ${mode})`);
+    // In WAL mode NORMAL loses nothing on a process crash (only on power loss).
+    db.run("PRAGMA synchronous = NORMAL");
+    db.run("PRAGMA busy_timeout = 1000");
+    migrate(db);
+    for (const file of [path, `${path}-wal`, `${path}-shm`]) if (existsSync(file)) chmodSync(file, 0o600);
+    return db;
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+}
+
+/**
+ * Chat history in `picoclaw.db` (SQLite in WAL mode, through `bun:sqlite`). Appends go into an
+ * in-memory batch written in one transaction at most every 100 ms, and at flush/close; the
+ * per-session and session-count limits are applied in that transaction.
+ */
+export class SqliteHistoryStore implements HistoryStore {
+  readonly kind = "sqlite";
+  readonly #db: Database;
+  readonly #path: string;
+  readonly #maxMessages: number;
+  readonly #maxSessions: number;
+  readonly #log: Logger | undefined;
+  readonly #onTransaction: ((rows: number) => void) | undefined;
+  #pending: Row[] = [];
+  #pendingChars = 0;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #failing = false;
+  #dropped = 0;
+  #closed = false;
+
+  private constructor(db: Database, path: string, options: SqliteHistoryOptions) {
+    this.#db = db;
+    this.#path = path;
+    this.#maxMessages = options.maxMessages ?? 1000;
+    this.#maxSessions = options.maxSessions ?? 500;
+    this.#log = options.log;
+    this.#onTransaction = options.onTransaction;
+  }
+
+  /**
+   * Opens (creating it 0600 when missing) and migrates the database at `path`.
+   * @param path Usually `$PICOCLAW_HOME/picoclaw.db`.
+   * @param options Limits, logger, transaction hook.
+   * @returns The store.
+   * @throws {NewerSchemaError} If the file's schema is newer than this program (the file is untouched).
+   * @throws {Error} If the file cannot be created, is not a database, or cannot be migrated.
+   * @example
+   * const store = SqliteHistoryStore.open(join(home, "picoclaw.db"), { maxMessages: 1000 });
+   */
+  static open(path: string, options: SqliteHistoryOptions = {}): SqliteHistoryStore {
+    let db: Database;
+    try {
+      db = openDatabase(path);
+    } catch (err) {
+      if (err instanceof Error && err.message.startsWith("Cannot ")) throw err;
+      throw new Error(`Cannot open chat history ${path}: ${errorText(err)}`, { cause: err });
+    }
+    return new SqliteHistoryStore(db, path, options);
+  }
+
+  append(message: NewHistoryMessage): void {
+    if (this.#closed) return;
+    if (message.role !== "user" && message.role !== "assistant") {
+      throw new TypeError(`Cannot store message: unknown role ${JSON.stringify(message.role)}`);
+    }
+    if (!HISTORY_CHANNELS.includes(message.channel)) {
+      throw new TypeError(`Cannot store message: unknown channel ${JSON.stringify(message.channel)}`);
+    }
+    this.#pending.push({
+      session_id: message.session_id,
+      role: message.role,
+      content: message.content,
+      message_id: message.message_id,
+      timestamp: message.timestamp ?? Date.now(),
+      channel: message.channel,
+      model_name: message.model_name ?? null,
+    });
+    this.#pendingChars += message.content.length;
+    if (this.#pending.length >= MAX_PENDING_ROWS || this.#pendingChars >= MAX_PENDING_CHARS) {
+      if (!this.#failing) this.#write(); // while failing, the retry timer writes
+      this.#trimPending();
+    } else {
+      this.#schedule(FLUSH_INTERVAL_MS);
+    }
+  }
+
+  listSessions(): Promise<SessionSummary[]> {
+    return settle(() => {
+      this.#write();
+      return this.#db.query<SessionSummary, []>(
+        "SELECT id, title, channel, messages, updated_at FROM sessions ORDER BY updated_at DESC, rowid DESC",
+      ).all();
+    });
+  }
+
+  messages(sessionId: string, query: MessagesQuery = {}): Promise<HistoryMessage[] | undefined> {
+    return settle(() => {
+      this.#write();
+      if (!this.#db.query<unknown, [string]>("SELECT 1 FROM sessions WHERE id = ?").get(sessionId)) return undefined;
+      let below = Number.MAX_SAFE_INTEGER;
+      if (query.before !== undefined) {
+        const found = this.#db.query<{ seq: number }, [string, string]>(
+          "SELECT seq FROM messages WHERE session_id = ? AND message_id = ? ORDER BY seq LIMIT 1",
+        ).get(sessionId, query.before);
+        if (!found) return [];
+        below = found.seq;
+      }
+      const rows = this.#db.query<Row, [string, number, number]>(
+        `SELECT ${COLUMNS} FROM messages WHERE session_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?`,
+      ).all(sessionId, below, clampLimit(query.limit));
+      return rows.reverse().map(toMessage);
+    });
+  }
+
+  lastTurns(sessionId: string, turns = CONTEXT_TURNS): Promise<HistoryMessage[]> {
+    return settle(() => {
+      this.#write();
+      const n = Math.max(1, Math.floor(turns));
+      // From the n-th newest user message before the newest reply, up to that reply.
+      const rows = this.#db.query<Row, { id: string; n: number; limit: number }>(
+        `WITH last AS (
+           SELECT coalesce(max(seq), 0) AS seq FROM messages WHERE session_id = $id AND role = 'assistant'
+         ), first AS (
+           SELECT coalesce((SELECT seq FROM messages WHERE session_id = $id AND role = 'user'
+             AND seq < (SELECT seq FROM last) ORDER BY seq DESC LIMIT 1 OFFSET $n - 1), 0) AS seq
+         )
+         SELECT ${COLUMNS} FROM messages WHERE session_id = $id
+           AND seq >= (SELECT seq FROM first) AND seq <= (SELECT seq FROM last)
+         ORDER BY seq DESC LIMIT $limit`,
+      ).all({ id: sessionId, n, limit: n * 2 });
+      return rows.reverse().map(toMessage);
+    });
+  }
+
+  deleteSession(sessionId: string): Promise<boolean> {
+    return settle(() => {
+      this.#write();
+      try {
+        return this.#db.transaction(() => {
+          this.#db.query("DELETE FROM messages WHERE session_id = ?").run(sessionId);
+          return this.#db.query("DELETE FROM sessions WHERE id = ?").run(sessionId).changes > 0;
+        })();
+      } catch (err) {
+        this.#log?.error(`Cannot delete chat history session: ${errorText(err)}`);
+        return false;
+      }
+    });
+  }
+
+  flush(): Promise<void> {
+    return settle(() => {
+      this.#write();
+    });
+  }
+
+  close(): Promise<void> {
+    return settle(() => {
+      if (this.#closed) return;
+      this.#write();
+      if (this.#pending.length > 0) {
+        this.#log?.error(`Cannot write chat history ${this.#path}: ${this.#pending.length} messages lost at close`);
+      }
+      this.#closed = true;
+      clearTimeout(this.#timer);
+      this.#db.close();
+    });
+  }
+
+  #schedule(delay: number): void {
+    if (this.#timer !== undefined || this.#closed) return;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.#write();
+    }, delay);
+    this.#timer.unref();
+  }
+
+  /** Writes the pending batch in one transaction; on failure keeps it (bounded) and retries later. */
+  #write(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    if (this.#pending.length === 0 || this.#closed) return;
+    const batch = this.#pending;
+    try {
+      this.#db.transaction(() => writeBatch(this.#db, batch, this.#maxMessages, this.#maxSessions))();
+    } catch (err) {
+      if (!this.#failing) {
+        this.#log?.error(`Cannot write chat history ${this.#path}: ${errorText(err)}; retrying every second`);
+      }
+      this.#failing = true;
+      this.#trimPending();
+      this.#schedule(RETRY_INTERVAL_MS);
+      return;
+    }
+    this.#pending = [];
+    this.#pendingChars = 0;
+    if (this.#failing) {
+      this.#log?.info("Chat history writes work again", { dropped: this.#dropped });
+      this.#failing = false;
+      this.#dropped = 0;
+    }
+    this.#onTransaction?.(batch.length);
+  }
+
+  /** Keeps the pending batch within its bounds by dropping its oldest rows. */
+  #trimPending(): void {
+    while (
+      this.#pending.length > 0 &&
+      (this.#pending.length > MAX_PENDING_ROWS || this.#pendingChars > MAX_PENDING_CHARS)
+    ) {
+      const row = this.#pending.shift()!;
+      this.#pendingChars -= row.content.length;
+      this.#dropped++;
+    }
+  }
+}
