@@ -26,7 +26,7 @@ export {
   LauncherConfigSchema,
   SecuritySchema,
 } from "./schema.ts";
-export { generateToken, mask, Secret } from "./secret.ts";
+export { generateToken, mask, maskUrlCredentials, Secret } from "./secret.ts";
 export { describeEffectiveConfig, type ShownValue } from "./show.ts";
 export { type ConfigChange, type ConfigListener, ConfigStore } from "./store.ts";
 export { type KeyChange, updateJsonFile, updateYamlFile } from "./update_file.ts";
