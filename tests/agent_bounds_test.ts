@@ -116,4 +116,14 @@ describe("openai agent bounds against a malicious server", () => {
       { role: "user", content: "next" },
     ]);
   });
+
+  test("history keeps at most 32 MiB in all: the least recently used session is forgotten first", async () => {
+    const a = agent();
+    const big = "m".repeat(1024 * 1024 - 100); // one turn just under max_reply_bytes with its answer
+    for (let i = 0; i < 33; i++) expect((await ask(a, big, `session-${i}`)).error).toBeUndefined();
+    await ask(a, "again", "session-32");
+    expect(server!.requests.at(-1)!.messages).toHaveLength(3); // session-32 still has its turn
+    await ask(a, "again", "session-0");
+    expect(server!.requests.at(-1)!.messages).toEqual([{ role: "user", content: "again" }]);
+  });
 });

@@ -18,6 +18,9 @@ export interface OpenAIAgentOptions {
   max_reply_bytes?: number;
 }
 
+/** Text kept in history, all sessions together (never less than one turn). */
+const MAX_HISTORY_BYTES = 32 * 1024 * 1024;
+
 /** How much of an error body is read to find its `error.code`. */
 const MAX_ERROR_BODY_BYTES = 64 * 1024;
 
@@ -118,10 +121,13 @@ async function readJsonReply(res: Response, origin: string, maxReplyBytes: numbe
  * The `openai` agent: any OpenAI-compatible Chat Completions server at `base_url`
  * (`POST {base_url}/chat/completions`, `Authorization: Bearer {api_key}`). It sends the
  * system prompt, this session's last 20 turns and the new message; with `stream` it reads SSE.
+ * Everything the server sends is bounded: the reply (`max_reply_bytes`), SSE lines and events
+ * (1 MiB), a JSON body (4 MiB), history (one turn ≤ `max_reply_bytes`, 32 MiB in all), and
+ * redirects are refused.
  */
 export function createOpenAIAgent(options: OpenAIAgentOptions): Agent {
   const maxReplyBytes = options.max_reply_bytes ?? 1024 * 1024;
-  const history = new ChatHistory(20, 1000, maxReplyBytes);
+  const history = new ChatHistory(20, 1000, maxReplyBytes, MAX_HISTORY_BYTES);
   const url = `${options.base_url.replace(/\/+$/, "")}/chat/completions`;
   const origin = safeOrigin(options.base_url);
 
