@@ -83,6 +83,11 @@ describe("openai agent bounds against a malicious server", () => {
     expect(seen.bytesSent).toBeLessThan(32 * 1024 * 1024);
   });
 
+  test("an endless error body is read no further than 64 KiB: agent_error naming the status", async () => {
+    const { seen } = await expectCutOff("huge-error", /answered 500$/);
+    expect(seen.bytesSent).toBeLessThan(16 * 1024 * 1024);
+  });
+
   test("a non-streamed reply over max_reply_bytes is refused", async () => {
     const a = agent({ max_reply_bytes: 10, stream: false });
     const result = await ask(a, "this is longer than ten bytes");

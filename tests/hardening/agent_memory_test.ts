@@ -60,6 +60,7 @@ const SCENARIOS: { mode: Misbehaviour; limit: RegExp }[] = [
   { mode: "endless-event", limit: /SSE event over 1 MiB/ },
   { mode: "endless-deltas", limit: /agent\.max_reply_bytes \(1 MiB\)/ },
   { mode: "huge-json", limit: /body over 4 MiB/ },
+  { mode: "huge-error", limit: /answered 500$/ },
   { mode: "redirect", limit: /answered 307, a redirect/ },
 ];
 

@@ -7,6 +7,7 @@
  * - `endless-event`: short `data:` lines forever with no blank line, so the event never ends;
  * - `endless-deltas`: well-formed small content deltas forever;
  * - `huge-json`: a non-streamed JSON answer whose content never ends (no Content-Length);
+ * - `huge-error`: status 500 with an error body that never ends;
  * - `redirect`: 307 to a second server, which records whether it was ever called;
  * - anything else: a short, well-behaved reply `ok: <first 40 characters of the message>`, as SSE
  *   or JSON as the request asks.
@@ -16,7 +17,13 @@
  */
 
 /** The misbehaviours, named by the user message that triggers them. */
-export type Misbehaviour = "endless-line" | "endless-event" | "endless-deltas" | "huge-json" | "redirect";
+export type Misbehaviour =
+  | "endless-line"
+  | "endless-event"
+  | "endless-deltas"
+  | "huge-json"
+  | "huge-error"
+  | "redirect";
 
 /** What the server saw of one request. */
 export interface MaliciousRequest {
@@ -90,7 +97,7 @@ export function startMaliciousAgent(options: { capBytes?: number } = {}) {
       if (req.method !== "POST" || url.pathname !== "/v1/chat/completions") return new Response("no", { status: 404 });
       const body = await req.json() as { stream: boolean; messages: { role: string; content: unknown }[] };
       const last = String(body.messages.at(-1)?.content ?? "");
-      const mode = (["endless-line", "endless-event", "endless-deltas", "huge-json", "redirect"] as const)
+      const mode = (["endless-line", "endless-event", "endless-deltas", "huge-json", "huge-error", "redirect"] as const)
         .find((m) => last === m) ?? "ok";
       const record: MaliciousRequest = { mode, bytesSent: 0, closed: false, capped: false, messages: body.messages };
       requests.push(record);
@@ -123,6 +130,11 @@ export function startMaliciousAgent(options: { capBytes?: number } = {}) {
             ),
             { headers: { "content-type": "application/json" } },
           );
+        case "huge-error":
+          return new Response(endlessBody(record, '{"error":{"message":"', "z", capBytes, req.signal), {
+            status: 500,
+            headers: { "content-type": "application/json" },
+          });
         case "redirect":
           return new Response(null, {
             status: 307,
