@@ -122,3 +122,28 @@ describe("gateway (binary) against a malicious agent server", () => {
     console.log(`agent bounds figure: after all scenarios: peak RSS ${peak.toFixed(1)} MB`);
   });
 });
+
+describe("gateway (binary) agent.max_reply_bytes", () => {
+  test("PICOCLAW_AGENT_MAX_REPLY_BYTES sets the reply limit of the running gateway", async () => {
+    const small = await startGatewayProcess({
+      PICOCLAW_CHANNELS_PICO_ENABLED: "true",
+      PICOCLAW_CHANNELS_PICO_TOKEN: TOKEN,
+      PICOCLAW_AGENT_PROVIDER: "openai",
+      PICOCLAW_AGENT_BASE_URL: agent.baseUrl,
+      PICOCLAW_AGENT_MODEL: "malicious",
+      PICOCLAW_AGENT_MAX_REPLY_BYTES: "1000",
+    });
+    try {
+      const smallClient = await openPico(`ws://127.0.0.1:${small.port}/pico`);
+      const frames = await chat(smallClient, "endless-deltas");
+      const error = frames.find((f) => f.type === "error");
+      expect(error?.payload?.code).toBe("agent_error");
+      expect(String(error?.payload?.message)).toContain("agent.max_reply_bytes (1000 bytes)");
+      const shown = frames.filter((f) => f.type === "message.create" || f.type === "message.update");
+      for (const frame of shown) expect(Buffer.byteLength(String(frame.payload?.content))).toBeLessThanOrEqual(1000);
+      smallClient.close();
+    } finally {
+      await small.stop();
+    }
+  });
+});
