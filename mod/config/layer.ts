@@ -1,11 +1,13 @@
 import type { z } from "../zod/mod.ts";
 import type { ConfigProblem } from "../errors/mod.ts";
+import type { LeafInfo } from "./schema.ts";
+import { maskUrlCredentials } from "./secret.ts";
 import { findLeaf, getIn, type Leaf } from "./walk.ts";
 
-/** Describes a bad value without ever printing a secret. */
-function describeValue(value: unknown, secret: boolean): string {
-  if (secret) return value === null ? "null" : Array.isArray(value) ? "a list" : `a ${typeof value}`;
-  const json = JSON.stringify(value);
+/** Describes a bad value without ever printing a secret or a URL's credentials. */
+function describeValue(value: unknown, info: LeafInfo | undefined): string {
+  if (info?.secret) return value === null ? "null" : Array.isArray(value) ? "a list" : `a ${typeof value}`;
+  const json = JSON.stringify(info?.url && typeof value === "string" ? maskUrlCredentials(value) : value);
   return json === undefined ? String(value) : json.length > 80 ? `${json.slice(0, 77)}...` : json;
 }
 
@@ -31,7 +33,7 @@ export function validateLayer(schema: z.ZodMiniType, leaves: readonly Leaf[], la
     const expected = leaf ? leaf.info.expected : "an object";
     return {
       ...layer.locate(key),
-      message: `expected ${expected}, got ${describeValue(value, leaf?.info.secret ?? false)}`,
+      message: `expected ${expected}, got ${describeValue(value, leaf?.info)}`,
     };
   });
 }

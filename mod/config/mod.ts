@@ -26,7 +26,7 @@ export {
   LauncherConfigSchema,
   SecuritySchema,
 } from "./schema.ts";
-export { generateToken, mask, Secret } from "./secret.ts";
+export { generateToken, mask, maskUrlCredentials, Secret } from "./secret.ts";
 export { describeEffectiveConfig, type ShownValue } from "./show.ts";
 export { type ConfigListener, ConfigStore } from "./store.ts";
 export { type ConfigChange, type ConfigKey, type ConfigValue, hasChanged } from "./keys.ts";

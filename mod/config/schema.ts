@@ -10,6 +10,8 @@ export interface LeafInfo {
   expected: string;
   /** Secrets are masked everywhere and belong in `.security.yml`. */
   secret?: boolean;
+  /** A URL that may carry `user:pass@`: shown with the credentials masked (`maskUrlCredentials`). */
+  url?: boolean;
 }
 
 /** Marks the schemas that are config leaves; walking a schema stops at them. */
@@ -73,7 +75,7 @@ function urlWithSchemes(schemes: string[], expected: string) {
     if (!URL.canParse(v)) return false;
     return schemes.includes(new URL(v).protocol);
   };
-  return leaf(z._default(z.string().check(z.refine(accepts)), ""), { kind: "string", expected });
+  return leaf(z._default(z.string().check(z.refine(accepts)), ""), { kind: "string", expected, url: true });
 }
 
 /** `config.json`: every key optional, defaults from SPEC.md §2. */
@@ -124,6 +126,8 @@ export const ConfigSchema = z.object({
     system_prompt: text(),
     stream: bool(true),
     timeout: positiveInt(120),
+    /** UTF-8 bytes of one reply (and of what history keeps of one turn); past it the reply is cut off. */
+    max_reply_bytes: positiveInt(1048576),
   }),
   history: section({
     enabled: bool(true),

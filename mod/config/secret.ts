@@ -54,3 +54,29 @@ export class Secret {
 export function generateToken(bytes = 32): string {
   return randomBytes(bytes).toString("hex");
 }
+
+const SPECIAL_SCHEMES = new Set(["http:", "https:", "ws:", "wss:", "ftp:", "file:"]);
+
+/**
+ * Masks the credentials (`user:pass@`) of a URL for display, like a secret; a URL without
+ * credentials comes back unchanged. A value that is not a URL but has an `@` is masked up to
+ * its last `@`, so a malformed URL cannot leak either.
+ *
+ * @param value The URL as configured.
+ * @returns The URL safe to print.
+ * @example
+ * maskUrlCredentials("http://user:pass@llm.local:8080/v1"); // "http://***:***@llm.local:8080/v1"
+ */
+export function maskUrlCredentials(value: string): string {
+  // Only the special schemes have an authority for sure: `user:pass@host` alone parses as
+  // scheme `user:` with path `pass@host`, so anything else is treated as not a URL.
+  const url = URL.canParse(value) ? new URL(value) : undefined;
+  if (!url || !SPECIAL_SCHEMES.has(url.protocol)) {
+    const at = value.lastIndexOf("@");
+    return at === -1 ? value : `***${value.slice(at)}`;
+  }
+  if (url.username === "" && url.password === "") return value;
+  url.username = "***";
+  if (url.password !== "") url.password = "***";
+  return url.href;
+}

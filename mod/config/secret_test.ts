@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { inspect } from "node:util";
-import { mask, Secret } from "./secret.ts";
+import { mask, maskUrlCredentials, Secret } from "./secret.ts";
 
 describe("mask()", () => {
   test("mask() keeps the first and last four characters of a long secret", () => {
@@ -41,5 +41,24 @@ describe("Secret", () => {
   test("Secret.isSet is false only for the empty string", () => {
     expect(new Secret("").isSet).toBe(false);
     expect(secret.isSet).toBe(true);
+  });
+});
+
+describe("maskUrlCredentials()", () => {
+  test("maskUrlCredentials() masks user and password of a URL and keeps the rest", () => {
+    expect(maskUrlCredentials("http://user:hunter2@llm.local:8080/v1")).toBe("http://***:***@llm.local:8080/v1");
+    expect(maskUrlCredentials("https://sk-token-as-user@llm.local/v1")).toBe("https://***@llm.local/v1");
+    expect(maskUrlCredentials("http:user:hunter2@llm.local/v1")).toBe("http://***:***@llm.local/v1");
+  });
+
+  test("maskUrlCredentials() leaves a URL without credentials exactly as written", () => {
+    expect(maskUrlCredentials("http://127.0.0.1:8080/v1")).toBe("http://127.0.0.1:8080/v1");
+    expect(maskUrlCredentials("http://llm.local/v1/@models")).toBe("http://llm.local/v1/@models");
+    expect(maskUrlCredentials("")).toBe("");
+  });
+
+  test("maskUrlCredentials() masks up to the last @ of a value that is not an http(s)/ws(s) URL", () => {
+    expect(maskUrlCredentials("user:hunter2@llm.local")).toBe("***@llm.local");
+    expect(maskUrlCredentials("ftp//user:hunter2@llm.local")).toBe("***@llm.local");
   });
 });
