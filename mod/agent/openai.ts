@@ -1,6 +1,7 @@
 import { EventSourceParserStream } from "eventsource-parser/stream";
 import type { Secret } from "../config/mod.ts";
 import { PicoclawError } from "../errors/mod.ts";
+import type { HistoryStore } from "../history/mod.ts";
 import type { Agent, AgentChunk, AgentRequest } from "./agent.ts";
 import { ChatHistory, type ChatMessage } from "./history.ts";
 import { agentError, describeBytes, MAX_JSON_BODY_BYTES, readTextLimited, sseLimit, utf8Length } from "./limits.ts";
@@ -117,17 +118,38 @@ async function readJsonReply(res: Response, origin: string, maxReplyBytes: numbe
   return content;
 }
 
+/** At most this much earlier text goes to the agent server as context (newest turns first). */
+const MAX_CONTEXT_BYTES = 8 * 1024 * 1024;
+
+/**
+ * The session's last 20 turns from the history store as Chat Completions messages, oldest first,
+ * dropping the oldest past `maxBytes`.
+ */
+async function contextFrom(history: HistoryStore, sessionId: string, maxBytes: number): Promise<ChatMessage[]> {
+  const turns = await history.lastTurns(sessionId);
+  const kept: ChatMessage[] = [];
+  let bytes = 0;
+  for (let i = turns.length - 1; i >= 0; i--) {
+    bytes += utf8Length(turns[i].content);
+    if (bytes > maxBytes) break;
+    kept.unshift({ role: turns[i].role, content: turns[i].content });
+  }
+  return kept;
+}
+
 /**
  * The `openai` agent: any OpenAI-compatible Chat Completions server at `base_url`
  * (`POST {base_url}/chat/completions`, `Authorization: Bearer {api_key}`). It sends the
- * system prompt, this session's last 20 turns and the new message; with `stream` it reads SSE.
+ * system prompt, this session's last 20 turns (from the history store, so a conversation goes
+ * on after a restart) and the new message; with `stream` it reads SSE.
  * Everything the server sends is bounded: the reply (`max_reply_bytes`), SSE lines and events
  * (1 MiB), a JSON body (4 MiB), history (one turn ≤ `max_reply_bytes`, 32 MiB in all), and
  * redirects are refused.
  */
-export function createOpenAIAgent(options: OpenAIAgentOptions): Agent {
+export function createOpenAIAgent(options: OpenAIAgentOptions & { history?: HistoryStore }): Agent {
   const maxReplyBytes = options.max_reply_bytes ?? 1024 * 1024;
-  const history = new ChatHistory(20, 1000, maxReplyBytes, MAX_HISTORY_BYTES);
+  // Without a history store (unit tests, embedders) the agent keeps its own bounded memory.
+  const memory = options.history ? undefined : new ChatHistory(20, 1000, maxReplyBytes, MAX_HISTORY_BYTES);
   const url = `${options.base_url.replace(/\/+$/, "")}/chat/completions`;
   const origin = safeOrigin(options.base_url);
 
@@ -151,7 +173,10 @@ export function createOpenAIAgent(options: OpenAIAgentOptions): Agent {
     const combined = AbortSignal.any([signal, timeout, done.signal]);
     const messages: ChatMessage[] = [];
     if (options.system_prompt) messages.push({ role: "system", content: options.system_prompt });
-    messages.push(...history.get(request.sessionId), userMessage(request));
+    const context = options.history
+      ? await contextFrom(options.history, request.sessionId, MAX_CONTEXT_BYTES)
+      : memory!.get(request.sessionId);
+    messages.push(...context, userMessage(request));
     let text = "";
     try {
       const res = await post(messages, combined);
@@ -177,7 +202,7 @@ export function createOpenAIAgent(options: OpenAIAgentOptions): Agent {
     } finally {
       done.abort();
     }
-    history.add(request.sessionId, request.content, text);
+    memory?.add(request.sessionId, request.content, text);
   }
 
   return { provider: "openai", model: options.model, reply };

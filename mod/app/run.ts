@@ -1,4 +1,5 @@
 import { createAgent } from "../agent/mod.ts";
+import { openHistory } from "../history/mod.ts";
 import { PicoChannel } from "../channel/mod.ts";
 import { checkConfig, ConfigStore, hasChanged, type LoadedConfig } from "../config/mod.ts";
 import { ConfigError } from "../errors/mod.ts";
@@ -47,16 +48,33 @@ export async function runServerProcess(loaded: LoadedConfig, mode: ProcessMode, 
     for (const warning of loaded.warnings) log.warn(warning);
     const store = new ConfigStore(loaded);
     const metrics = createMetrics();
-    const agent = createAgent(loaded.config.agent);
+    const history = openHistory({
+      path: loaded.paths.historyFile,
+      enabled: loaded.config.history.enabled,
+      maxMessages: loaded.config.history.max_messages,
+      maxSessions: loaded.config.history.max_sessions,
+      log,
+    });
+    // Closed last: the servers and the client have stopped adding to it, and it flushes.
+    stops.push(() => history.close());
+    const agent = createAgent(loaded.config.agent, history);
     const { pico, pico_client } = loaded.config.channels;
     const client = new PicoClient({ settings: pico_client, liveness: pico, agent, log });
     // The Pico client redials with its new settings when the dashboard saves them.
     store.subscribe((next, changed) => {
       if (hasChanged(changed, "channels.pico_client.")) client.reconfigure(next.config.channels.pico_client);
     });
-    const channel = new PicoChannel({ store, agent, log, metrics });
-    const gateway = startGateway({ store, channel, agent, log, metrics, picoClientStatus: () => client.status() });
-    stops.push(() => gateway.stop());
+    const channel = new PicoChannel({ store, agent, history, log, metrics });
+    const gateway = startGateway({
+      store,
+      channel,
+      history,
+      agent,
+      log,
+      metrics,
+      picoClientStatus: () => client.status(),
+    });
+    stops.splice(stops.length - 1, 0, () => gateway.stop());
     client.start();
     // The client closes first (1000), so the remote sees a clean goodbye.
     stops.unshift(() => client.stop());
@@ -67,13 +85,14 @@ export async function runServerProcess(loaded: LoadedConfig, mode: ProcessMode, 
         store,
         token,
         channel,
+        history,
         gatewayStatus: () => gateway.status(),
         log,
         metrics,
         host: loaded.launcher.public ? "0.0.0.0" : "127.0.0.1",
         port: loaded.launcher.port,
       });
-      stops.push(() => launcher.stop());
+      stops.splice(stops.length - 1, 0, () => launcher.stop());
       if (mode.console) {
         const gatewayUrl = `http://${gateway.hostname}:${gateway.port}/`;
         io.stdout(consoleText({ port: launcher.port, public: loaded.launcher.public, token, gatewayUrl }));

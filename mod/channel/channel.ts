@@ -1,5 +1,6 @@
 import type { Server, WebSocketHandler } from "bun";
 import type { Agent } from "../agent/mod.ts";
+import type { HistoryChannel, HistoryStore } from "../history/mod.ts";
 import { type Config, type ConfigStore, hasChanged } from "../config/mod.ts";
 import { PicoclawError } from "../errors/mod.ts";
 import type { Logger } from "../log/mod.ts";
@@ -21,6 +22,8 @@ export const MAX_QUEUED_PER_SESSION = 64;
 export interface PicoChannelOptions {
   store: ConfigStore;
   agent: Agent;
+  /** Where every message and final reply is kept (SPEC §6). */
+  history: HistoryStore;
   log: Logger;
   metrics: Metrics;
   /** The clock of the sweep (tests). @default Date.now */
@@ -63,6 +66,7 @@ export class PicoChannel {
     this.#now = options.now ?? Date.now;
     this.#chat = {
       agent: options.agent,
+      history: options.history,
       broadcast: (session, frame) => {
         for (const ws of session.sockets) this.#send(ws, frame);
       },
@@ -150,13 +154,16 @@ export class PicoChannel {
   }
 
   /**
-   * Runs a chat request for a session (the HTTP API's `POST /api/messages`); the reply
-   * frames also go to that session's sockets, in order with its other requests.
+   * Runs a chat request for a session (the HTTP API's `POST /api/messages`, the dashboard's
+   * `POST /api/chat`); the reply frames also go to that session's sockets, in order with its
+   * other requests.
+   *
+   * @param channel Where the message came from, as history records it (`api`, `dashboard`).
    *
    * @throws {PicoclawError} `rate_limited` when the session already has 64 requests waiting.
    */
-  chat(sessionId: string, request: ChatRequest): Promise<ChatResult> {
-    return this.#enqueue(this.#session(sessionId), request);
+  chat(sessionId: string, request: ChatRequest, channel: HistoryChannel): Promise<ChatResult> {
+    return this.#enqueue(this.#session(sessionId), request, channel);
   }
 
   /** Closes (4001) the dashboard sockets of login sessions that ended: logout, revocation, key rotation. */
@@ -272,7 +279,8 @@ export class PicoChannel {
         return;
       }
       const request = parseChatRequest(frame);
-      this.#enqueue(this.#session(state.sessionId), request, frame.id).catch(() => {
+      const channel = state.kind === "dashboard" ? "dashboard" : "pico";
+      this.#enqueue(this.#session(state.sessionId), request, channel, frame.id).catch(() => {
         // The error frame already went to the session's sockets.
       });
     } catch (err) {
@@ -283,11 +291,19 @@ export class PicoChannel {
     }
   }
 
-  #enqueue(session: Session, request: ChatRequest, requestId?: string): Promise<ChatResult> {
+  #enqueue(session: Session, request: ChatRequest, channel: HistoryChannel, requestId?: string): Promise<ChatResult> {
     if (session.queued >= MAX_QUEUED_PER_SESSION) {
       throw new PicoclawError("rate_limited", "Too many messages are waiting for the agent in this session");
     }
-    const start = () => runChat(this.#chat, session, request, requestId);
+    // The user's message is kept when it is accepted; the reply when it is complete (runChat).
+    this.#chat.history.append({
+      session_id: session.id,
+      role: "user",
+      content: request.content,
+      message_id: requestId !== undefined && requestId.length <= 128 ? requestId : crypto.randomUUID(),
+      channel,
+    });
+    const start = () => runChat(this.#chat, session, request, channel, requestId);
     // An idle session runs at once; a busy one waits for its earlier requests (in order).
     const run = session.queued === 0 ? start() : session.queue.then(start);
     session.queued++;

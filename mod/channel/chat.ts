@@ -1,4 +1,5 @@
 import type { Agent, AgentChunk } from "../agent/mod.ts";
+import type { HistoryChannel, HistoryStore } from "../history/mod.ts";
 import { PicoclawError } from "../errors/mod.ts";
 import type { ChatRequest } from "../pico/mod.ts";
 import { encodeServerFrame, toErrorFrame } from "../pico/mod.ts";
@@ -34,6 +35,8 @@ export class Session {
 /** What `runChat()` needs from the channel. */
 export interface ChatContext {
   agent: Agent;
+  /** The final reply of each request is kept here. */
+  history: HistoryStore;
   /** Sends one frame (JSON text) to every socket of the session. */
   broadcast: (session: Session, frame: string) => void;
   /** Aborted when the channel shuts down. */
@@ -47,6 +50,7 @@ class ReplyWriter {
   readonly #ctx: ChatContext;
   readonly #session: Session;
   readonly #requestId?: string;
+  readonly #channel: HistoryChannel;
   readonly #started = performance.now();
   readonly messageId = crypto.randomUUID();
   #created = false;
@@ -55,9 +59,10 @@ class ReplyWriter {
   #sentAt = 0;
   #media?: readonly string[];
 
-  constructor(ctx: ChatContext, session: Session, requestId?: string) {
+  constructor(ctx: ChatContext, session: Session, channel: HistoryChannel, requestId?: string) {
     this.#ctx = ctx;
     this.#session = session;
+    this.#channel = channel;
     this.#requestId = requestId;
     this.#frame("typing.start", "{}");
   }
@@ -93,6 +98,14 @@ class ReplyWriter {
       this.#frame("media.create", JSON.stringify({ message_id: this.messageId, media: this.#media }));
     }
     this.#end();
+    this.#ctx.history.append({
+      session_id: this.#session.id,
+      role: "assistant",
+      content: this.#latest,
+      message_id: this.messageId,
+      channel: this.#channel,
+      model_name: this.#ctx.agent.model || null,
+    });
     return { session_id: this.#session.id, message_id: this.messageId, content: this.#latest };
   }
 
@@ -115,7 +128,8 @@ class ReplyWriter {
  * `message.create` (first chunk) and throttled `message.update`s (full text so far),
  * `media.create` when the reply has media, and finally `typing.stop`. On failure the
  * session gets an `error` frame (`agent_error`, with `request_id`) before `typing.stop`.
- * An agent that answers with a plain iterable (echo) is handled without any await.
+ * An agent that answers with a plain iterable (echo) is handled without any await. The final
+ * reply is kept in the history (a failed one is not).
  *
  * @returns The final reply; rejects with `agent_error` (after the error frame is sent).
  */
@@ -123,9 +137,10 @@ export function runChat(
   ctx: ChatContext,
   session: Session,
   request: ChatRequest,
+  channel: HistoryChannel,
   requestId?: string,
 ): Promise<ChatResult> {
-  const writer = new ReplyWriter(ctx, session, requestId);
+  const writer = new ReplyWriter(ctx, session, channel, requestId);
   try {
     const chunks = ctx.agent.reply(
       { sessionId: session.id, content: request.content, media: request.media },

@@ -1,12 +1,14 @@
 import { describe, expect, test } from "bun:test";
 import type { Agent, AgentChunk } from "../agent/mod.ts";
 import { PicoclawError } from "../errors/mod.ts";
+import { MemoryHistoryStore } from "../history/mod.ts";
 import { type ChatContext, runChat, Session } from "./chat.ts";
 
 function contextWith(agent: Agent) {
   const sent: { type: string; payload?: Record<string, unknown> }[] = [];
   const ctx: ChatContext = {
     agent,
+    history: new MemoryHistoryStore(),
     broadcast: (_session, frame) => sent.push(JSON.parse(frame)),
     signal: new AbortController().signal,
     observeLatency: () => {},
@@ -32,7 +34,7 @@ describe("runChat()", () => {
   test("runChat() throttles updates but always ends with the full text", async () => {
     const chunks = Array.from({ length: 500 }, (_, i) => "x".repeat(i + 1));
     const { ctx, sent } = contextWith(agentYielding(chunks));
-    const result = await runChat(ctx, new Session("s"), { content: "c", media: [] });
+    const result = await runChat(ctx, new Session("s"), { content: "c", media: [] }, "pico");
     const types = sent.map((f) => f.type);
     expect(types[0]).toBe("typing.start");
     expect(types[1]).toBe("message.create");
@@ -44,7 +46,7 @@ describe("runChat()", () => {
 
   test("runChat() sends message.create with empty content when the agent yields nothing", async () => {
     const { ctx, sent } = contextWith(agentYielding([]));
-    await runChat(ctx, new Session("s"), { content: "c", media: [] });
+    await runChat(ctx, new Session("s"), { content: "c", media: [] }, "pico");
     expect(sent.map((f) => f.type)).toEqual(["typing.start", "message.create", "typing.stop"]);
     expect(sent[1].payload?.content).toBe("");
   });
@@ -52,7 +54,7 @@ describe("runChat()", () => {
   test("runChat() sends an agent_error frame with request_id, then typing.stop, and rethrows", async () => {
     const failure = new PicoclawError("agent_error", "The agent server answered 500");
     const { ctx, sent } = contextWith(agentYielding(["part"], 0, failure));
-    const err = await runChat(ctx, new Session("s"), { content: "c", media: [] }, "req-9").catch((e) => e);
+    const err = await runChat(ctx, new Session("s"), { content: "c", media: [] }, "pico", "req-9").catch((e) => e);
     expect(err).toBe(failure);
     expect(sent.map((f) => f.type)).toEqual(["typing.start", "message.create", "error", "typing.stop"]);
     expect(sent[2].payload).toEqual({ code: "agent_error", message: failure.message, request_id: "req-9" });

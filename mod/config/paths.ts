@@ -9,6 +9,8 @@ export interface ConfigPaths {
   securityFile: string;
   launcherFile: string;
   logFile: string;
+  /** The chat history database (SPEC §6). */
+  historyFile: string;
 }
 
 /** Resolves the file paths; flags win over env, env over `~/.picoclaw`. */
@@ -24,5 +26,6 @@ export function resolvePaths(
     securityFile: join(dirname(configFile), ".security.yml"),
     launcherFile: join(home, "launcher-config.json"),
     logFile: join(home, "logs", "launcher.log"),
+    historyFile: join(home, "picoclaw.db"),
   };
 }

@@ -4,6 +4,7 @@ import { bodyLimit } from "hono/body-limit";
 import { ChatMessageBodySchema, MAX_API_BODY_BYTES, type PicoChannel } from "../channel/mod.ts";
 import { PicoclawError } from "../errors/mod.ts";
 import { jsonBody } from "../http/mod.ts";
+import { type HistoryStore, sessionMessagesRoute } from "../history/mod.ts";
 import type { Metrics } from "../metrics/mod.ts";
 
 /** What `/api/status` reports; the gateway builds it from its parts. */
@@ -12,6 +13,7 @@ export type StatusReport = Record<string, unknown>;
 /** What the API routes need. */
 export interface ApiOptions {
   channel: PicoChannel;
+  history: HistoryStore;
   metrics: Metrics;
   status: () => StatusReport;
 }
@@ -52,10 +54,17 @@ export function createApi(options: ApiOptions): Hono {
     jsonBody(ChatMessageBodySchema),
     async (c) => {
       const body = c.req.valid("json");
-      const result = await channel.chat(body.session_id ?? crypto.randomUUID(), { content: body.content, media: [] });
+      const result = await channel.chat(
+        body.session_id ?? crypto.randomUUID(),
+        { content: body.content, media: [] },
+        "api",
+      );
       return c.json(result);
     },
   );
+
+  // A Pico client restores a conversation after a reconnect (SPEC §6).
+  api.get("/api/sessions/:id/messages", sessionMessagesRoute(options.history));
 
   api.get("/metrics", async (c) => {
     return c.text(await metrics.registry.metrics(), 200, { "Content-Type": metrics.registry.contentType });

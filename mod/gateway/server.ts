@@ -4,6 +4,7 @@ import { secureHeaders } from "hono/secure-headers";
 import type { Agent } from "../agent/mod.ts";
 import { type ConnectionState, createPicoSocketRoute, type PicoChannel, tokenAdmission } from "../channel/mod.ts";
 import type { ConfigStore } from "../config/mod.ts";
+import type { HistoryStore } from "../history/mod.ts";
 import { createErrorHandler, handleNotFound, listen } from "../http/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import type { Metrics } from "../metrics/mod.ts";
@@ -15,6 +16,7 @@ import { createApi, type StatusReport } from "./api.ts";
 export interface GatewayOptions {
   store: ConfigStore;
   channel: PicoChannel;
+  history: HistoryStore;
   agent: Agent;
   log: Logger;
   metrics: Metrics;

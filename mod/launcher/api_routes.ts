@@ -109,7 +109,9 @@ export function createApiRoutes(ctx: LauncherContext): Hono<LauncherEnv> {
 
   app.post("/api/chat", jsonBody(ChatMessageBodySchema), async (c) => {
     const body = c.req.valid("json");
-    return c.json(await channel.chat(body.session_id ?? crypto.randomUUID(), { content: body.content, media: [] }));
+    return c.json(
+      await channel.chat(body.session_id ?? crypto.randomUUID(), { content: body.content, media: [] }, "dashboard"),
+    );
   });
 
   return app;

@@ -8,6 +8,7 @@ import { buildAssets } from "./assets.ts";
 import { createAuthRoutes } from "./auth_routes.ts";
 import type { LauncherContext, LauncherEnv } from "./context.ts";
 import { launcherHeaders, sameOriginOnly } from "./protect.ts";
+import { createSessionRoutes } from "./session_routes.ts";
 import { dashboardAdmission } from "./ws_route.ts";
 
 /** Launcher request bodies are small JSON or forms; anything larger is refused. */
@@ -59,5 +60,6 @@ export function createLauncherApp(ctx: LauncherContext): Hono<LauncherEnv> {
   app.route("/", createAuthRoutes(ctx));
   app.get("/pico/ws", createPicoSocketRoute(ctx.channel, dashboardAdmission(ctx)));
   app.route("/", createApiRoutes(ctx));
+  app.route("/", createSessionRoutes(ctx));
   return app;
 }

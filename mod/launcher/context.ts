@@ -3,6 +3,7 @@ import type { Context } from "hono";
 import { timingSafeEqual } from "hono/utils/buffer";
 import type { ConnectionState, PicoChannel } from "../channel/mod.ts";
 import type { ConfigStore } from "../config/mod.ts";
+import type { HistoryStore } from "../history/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import type { Metrics } from "../metrics/mod.ts";
 import type { LoginGuard, SessionManager } from "../session/mod.ts";
@@ -16,6 +17,8 @@ export interface LauncherContext {
   guard: LoginGuard;
   /** The in-process Pico channel (made by the app), for the dashboard's chat. */
   channel: PicoChannel;
+  /** The chat history of every channel. */
+  history: HistoryStore;
   /** The gateway's `/api/status` report. */
   gatewayStatus: () => Record<string, unknown>;
   log: Logger;

@@ -1,5 +1,6 @@
 import type { PicoChannel } from "../channel/mod.ts";
 import type { ConfigStore } from "../config/mod.ts";
+import type { HistoryStore } from "../history/mod.ts";
 import { listen } from "../http/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import type { Metrics } from "../metrics/mod.ts";
@@ -14,6 +15,7 @@ export interface LauncherOptions {
   token: LauncherToken;
   /** The in-process Pico channel (made by the app). */
   channel: PicoChannel;
+  history: HistoryStore;
   /** The gateway's `/api/status` report. */
   gatewayStatus: () => Record<string, unknown>;
   log: Logger;
@@ -54,6 +56,7 @@ export function createLauncherContext(options: Omit<LauncherOptions, "host" | "p
       now: options.now,
     }),
     channel: options.channel,
+    history: options.history,
     gatewayStatus: options.gatewayStatus,
     log: options.log,
     metrics: options.metrics,

@@ -1,5 +1,6 @@
 import { createAgent } from "../../mod/agent/mod.ts";
 import { PicoChannel } from "../../mod/channel/mod.ts";
+import { type HistoryStore, MemoryHistoryStore } from "../../mod/history/mod.ts";
 import type { ConfigStore } from "../../mod/config/mod.ts";
 import { type Gateway, startGateway } from "../../mod/gateway/mod.ts";
 import type { PicoClientStatus } from "../../mod/pico/mod.ts";
@@ -18,6 +19,7 @@ export interface TestGateway {
   gateway: Gateway;
   channel: PicoChannel;
   store: ConfigStore;
+  history: HistoryStore;
   port: number;
   metrics: Metrics;
   logs: string[];
@@ -39,13 +41,15 @@ export function startTestGateway(
   const logs: string[] = [];
   const log = createLogger({ stderr: (line) => logs.push(line), level: "debug" });
   const metrics = createMetrics();
-  const agent = createAgent(store.config.agent);
-  const channel = new PicoChannel({ store, agent, log, metrics });
-  const gateway = startGateway({ store, channel, agent, log, metrics, picoClientStatus });
+  const history = new MemoryHistoryStore();
+  const agent = createAgent(store.config.agent, history);
+  const channel = new PicoChannel({ store, agent, history, log, metrics });
+  const gateway = startGateway({ store, channel, history, agent, log, metrics, picoClientStatus });
   return {
     gateway,
     channel,
     store,
+    history,
     port: gateway.port,
     metrics,
     logs,

@@ -1,5 +1,6 @@
 import { createAgent } from "../../mod/agent/mod.ts";
 import { PicoChannel } from "../../mod/channel/mod.ts";
+import { openHistory } from "../../mod/history/mod.ts";
 import { ConfigStore, loadConfig } from "../../mod/config/mod.ts";
 import { type Gateway, startGateway } from "../../mod/gateway/mod.ts";
 import {
@@ -59,14 +60,16 @@ export async function makeTestLauncher(options: TestLauncherOptions = {}): Promi
   const logs: string[] = [];
   const log = createLogger({ stderr: (line) => logs.push(line), level: "debug" });
   const metrics = createMetrics();
-  const agent = createAgent(loaded.config.agent);
-  const channel = new PicoChannel({ store, agent, log, metrics, now: options.now });
-  const gateway = startGateway({ store, channel, agent, log, metrics });
+  const history = openHistory({ path: loaded.paths.historyFile, log });
+  const agent = createAgent(loaded.config.agent, history);
+  const channel = new PicoChannel({ store, agent, history, log, metrics, now: options.now });
+  const gateway = startGateway({ store, channel, history, agent, log, metrics });
   const token = await resolveLauncherToken(store);
   const shared = {
     store,
     token,
     channel,
+    history,
     gatewayStatus: () => gateway.status(),
     log,
     metrics,
@@ -107,6 +110,7 @@ export async function makeTestLauncher(options: TestLauncherOptions = {}): Promi
     stop: async () => {
       await stopServer();
       await gateway.stop();
+      await history.close();
       home.remove();
     },
   };

@@ -1,0 +1,30 @@
+import type { Context } from "hono";
+import { PicoclawError } from "../errors/mod.ts";
+import { parseRequest } from "../http/mod.ts";
+import { z } from "../zod/mod.ts";
+import { clampLimit, DEFAULT_LIMIT, type HistoryStore, MAX_LIMIT } from "./store.ts";
+
+/** `?limit=N&before=<message_id>` of the session APIs (SPEC §6). */
+export const MessagesQuerySchema = z.object({
+  limit: z.optional(z.string().check(z.regex(/^\d{1,9}$/, `must be a whole number (at most ${MAX_LIMIT})`))),
+  before: z.optional(z.string().check(z.minLength(1), z.maxLength(256))),
+});
+
+/**
+ * `GET .../sessions/:id` (launcher) and `GET /api/sessions/:id/messages` (gateway): a session's
+ * messages oldest first, `{id, messages}`; an unknown session is 404 `not_found`.
+ *
+ * @param history The store to read.
+ * @returns A Hono handler; the route must name its session parameter `id`.
+ */
+export function sessionMessagesRoute(history: HistoryStore) {
+  return async function sessionMessages(c: Context): Promise<Response> {
+    const id = c.req.param("id") ?? "";
+    const query = parseRequest(MessagesQuerySchema, c.req.query());
+    // Default 100; above 1000 is read as 1000.
+    const limit = clampLimit(query.limit === undefined ? DEFAULT_LIMIT : Number(query.limit));
+    const messages = await history.messages(id, { limit, before: query.before });
+    if (messages === undefined) throw new PicoclawError("not_found", "No such session");
+    return c.json({ id, messages });
+  };
+}
