@@ -64,4 +64,37 @@ describe("SessionManager", () => {
     expect((await (await app.request("/check", { headers: { cookie } })).json()).ok).toBe(false);
     expect(sessions.size).toBe(0);
   });
+
+  test("SessionManager forgets expired sessions when a new one starts, and tells onEnd listeners", async () => {
+    let now = 1_000_000;
+    const sessions = new SessionManager({ now: () => now });
+    const ended: string[] = [];
+    sessions.onEnd((ids) => ended.push(...ids));
+    const app = appWith(sessions);
+    const first = await (await app.request("/start")).text();
+    now += 1000;
+    const second = await (await app.request("/start")).text();
+    now += 7 * 24 * 3600 * 1000 - 500; // the first has expired, the second has not
+    const third = await (await app.request("/start")).text();
+    expect(ended).toEqual([first]);
+    expect(sessions.size).toBe(2);
+    expect(sessions.list().map((s) => s.id)).toEqual([second, third]);
+  });
+
+  test("SessionManager forgets the oldest live session past 10 000, and tells onEnd listeners", async () => {
+    const sessions = new SessionManager();
+    const ended: string[] = [];
+    sessions.onEnd((ids) => ended.push(...ids));
+    const app = appWith(sessions);
+    const oldest = await (await app.request("/start")).text();
+    const cookie = (await app.request("/start")).headers.getSetCookie()[0].split(";")[0];
+    for (let i = 2; i < 10_000; i++) await app.request("/start");
+    expect(sessions.size).toBe(10_000);
+    expect(ended).toEqual([]);
+    await app.request("/start"); // the 10 001st
+    expect(sessions.size).toBe(10_000);
+    expect(ended).toEqual([oldest]);
+    expect(sessions.list().some((s) => s.id === oldest)).toBe(false);
+    expect((await (await app.request("/check", { headers: { cookie } })).json()).ok).toBe(true);
+  });
 });
