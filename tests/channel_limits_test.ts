@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, test } from "bun:test";
+import { MemoryHistoryStore } from "../mod/history/mod.ts";
 import { type Agent, createEchoAgent } from "../mod/agent/mod.ts";
 import { MAX_QUEUED_PER_SESSION, PicoChannel } from "../mod/channel/mod.ts";
 import { type Gateway, startGateway } from "../mod/gateway/mod.ts";
@@ -41,8 +42,9 @@ function startGatewayWith(agent: Agent): { gateway: Gateway; channel: PicoChanne
   });
   const log = createLogger({ stderr: false });
   const metrics = createMetrics();
-  const channel = new PicoChannel({ store, agent, log, metrics });
-  const gateway = startGateway({ store, channel, agent, log, metrics });
+  const history = new MemoryHistoryStore();
+  const channel = new PicoChannel({ store, agent, history, log, metrics });
+  const gateway = startGateway({ store, channel, history, agent, log, metrics });
   return { gateway, channel, url: (path) => `127.0.0.1:${gateway.port}${path}` };
 }
 

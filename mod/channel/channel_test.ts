@@ -4,6 +4,7 @@ import { makeStore } from "../../tests/helpers/store.ts";
 import { createEchoAgent } from "../agent/mod.ts";
 import { createLogger } from "../log/mod.ts";
 import { createMetrics } from "../metrics/mod.ts";
+import { MemoryHistoryStore } from "../history/mod.ts";
 import { PicoChannel } from "./channel.ts";
 import type { ConnectionState } from "./connection.ts";
 
@@ -22,6 +23,7 @@ function channelWithClock() {
   const channel = new PicoChannel({
     store: makeStore({ channels: { pico: { enabled: true, token: "t".repeat(32), max_connections: 1 } } }),
     agent: createEchoAgent(),
+    history: new MemoryHistoryStore(),
     log: createLogger({ stderr: false }),
     metrics: createMetrics(),
     now: () => {
