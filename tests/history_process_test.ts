@@ -1,0 +1,137 @@
+/** Chat history through the compiled binary (SPEC §6): kept across restarts, read by the agent and the APIs. */
+import { afterEach, describe, expect, test } from "bun:test";
+import { statSync } from "node:fs";
+import { childEnv, type RunningBinary, startBinary } from "./helpers/binary.ts";
+import { startFakeOpenAI } from "./helpers/fake_openai.ts";
+import { chat, openPico } from "./helpers/gateway.ts";
+import { makeTempHome, type TempHome } from "./helpers/temp_home.ts";
+
+const TOKEN = "history-pico-token-0123456789abcdef";
+const AUTH = { authorization: `Bearer ${TOKEN}` };
+
+let home: TempHome;
+let child: RunningBinary | undefined;
+afterEach(async () => {
+  await child?.stop();
+  child = undefined;
+  home?.remove();
+});
+
+/** Starts `picoclaw --console` in `home` with the Pico channel on; returns both servers' bases. */
+async function start(env: Record<string, string> = {}) {
+  child = startBinary(
+    ["--console", "--port", "0"],
+    childEnv(home.path, {
+      PICOCLAW_GATEWAY_PORT: "0",
+      PICOCLAW_CHANNELS_PICO_ENABLED: "true",
+      PICOCLAW_CHANNELS_PICO_TOKEN: TOKEN,
+      ...env,
+    }),
+  );
+  const gatewayPort = await child.gatewayPort();
+  const launcherPort = await child.launcherPort();
+  const [, launcherToken] = await child.waitFor(/Launcher token: ([0-9a-f]{64})/);
+  const launcher = `http://127.0.0.1:${launcherPort}`;
+  const res = await fetch(`${launcher}/login`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ token: launcherToken }),
+  });
+  const cookie = res.headers.getSetCookie()[0].split(";")[0];
+  return { gateway: `127.0.0.1:${gatewayPort}`, launcher, cookie };
+}
+
+describe("chat history (process)", () => {
+  test("a conversation survives a restart: gateway and launcher APIs answer it, 0600 database", async () => {
+    home = makeTempHome();
+    let servers = await start();
+    const client = await openPico(`ws://${servers.gateway}/pico?session_id=kept`, { headers: AUTH });
+    await chat(client, "first message", "m-1");
+    await chat(client, "second message", "m-2");
+    client.close();
+    expect(await child!.stop()).toBe(0);
+    expect(statSync(home.file("picoclaw.db")).mode & 0o777).toBe(0o600);
+
+    servers = await start();
+    const viaGateway = await fetch(`http://${servers.gateway}/api/sessions/kept/messages`, { headers: AUTH });
+    expect(viaGateway.status).toBe(200);
+    const body = await viaGateway.json();
+    expect(body.id).toBe("kept");
+    expect(body.messages.map((m: { role: string; content: string }) => `${m.role}:${m.content}`)).toEqual([
+      "user:first message",
+      "assistant:first message",
+      "user:second message",
+      "assistant:second message",
+    ]);
+    expect(body.messages[0]).toMatchObject({ message_id: "m-1", channel: "pico" });
+    expect(typeof body.messages[0].timestamp).toBe("number");
+
+    const list = await (await fetch(`${servers.launcher}/api/sessions`, { headers: { cookie: servers.cookie } }))
+      .json();
+    expect(list.sessions[0]).toMatchObject({ id: "kept", title: "first message", channel: "pico", messages: 4 });
+    const page = await fetch(`${servers.launcher}/api/sessions/kept?limit=1&before=m-2`, {
+      headers: { cookie: servers.cookie },
+    });
+    expect((await page.json()).messages.map((m: { content: string }) => m.content)).toEqual(["first message"]);
+  });
+
+  test("the session APIs: 404 for an unknown id, 401 without credentials, 400 for a bad limit, DELETE 204", async () => {
+    home = makeTempHome();
+    const servers = await start();
+    const cookie = { cookie: servers.cookie };
+    expect((await fetch(`http://${servers.gateway}/api/sessions/nope/messages`, { headers: AUTH })).status).toBe(404);
+    expect((await fetch(`http://${servers.gateway}/api/sessions/nope/messages`)).status).toBe(401);
+    expect((await fetch(`${servers.launcher}/api/sessions`)).status).toBe(401);
+    expect((await fetch(`${servers.launcher}/api/sessions/x?limit=abc`, { headers: cookie })).status).toBe(400);
+    const res = await fetch(`http://${servers.gateway}/api/messages`, {
+      method: "POST",
+      headers: { ...AUTH, "content-type": "application/json" },
+      body: JSON.stringify({ content: "via the api", session_id: "api-one" }),
+    });
+    expect(res.status).toBe(200);
+    const stored = await (await fetch(`${servers.launcher}/api/sessions/api-one`, { headers: cookie })).json();
+    expect(stored.messages.map((m: { channel: string }) => m.channel)).toEqual(["api", "api"]);
+    const deleted = await fetch(`${servers.launcher}/api/sessions/api-one`, {
+      method: "DELETE",
+      headers: { ...cookie, origin: servers.launcher },
+    });
+    expect(deleted.status).toBe(204);
+    expect((await fetch(`${servers.launcher}/api/sessions/api-one`, { headers: cookie })).status).toBe(404);
+  });
+
+  test("the openai agent gets the earlier turns after a restart", async () => {
+    home = makeTempHome();
+    const fake = startFakeOpenAI("sk-history-key-0123456789", { reply: "noted" });
+    try {
+      const env = {
+        PICOCLAW_AGENT_PROVIDER: "openai",
+        PICOCLAW_AGENT_BASE_URL: fake.baseUrl,
+        PICOCLAW_AGENT_API_KEY: "sk-history-key-0123456789",
+        PICOCLAW_AGENT_MODEL: "fake-model",
+      };
+      let servers = await start(env);
+      let client = await openPico(`ws://${servers.gateway}/pico?session_id=remember`, { headers: AUTH });
+      await chat(client, "my name is Ada");
+      client.close();
+      expect(await child!.stop()).toBe(0);
+      servers = await start(env);
+      client = await openPico(`ws://${servers.gateway}/pico?session_id=remember`, { headers: AUTH });
+      await chat(client, "what is my name?");
+      client.close();
+      const last = fake.requests.at(-1)!.body.messages.map((m) => `${m.role}:${m.content}`);
+      expect(last).toEqual(["user:my name is Ada", "assistant:noted", "user:what is my name?"]);
+    } finally {
+      fake.stop();
+    }
+  });
+
+  test("history.enabled false stores nothing on disk", async () => {
+    home = makeTempHome();
+    const servers = await start({ PICOCLAW_HISTORY_ENABLED: "false" });
+    const client = await openPico(`ws://${servers.gateway}/pico?session_id=gone`, { headers: AUTH });
+    await chat(client, "not kept");
+    client.close();
+    expect(await child!.stop()).toBe(0);
+    expect(() => statSync(home.file("picoclaw.db"))).toThrow();
+  });
+});
