@@ -8,7 +8,7 @@ import { encodeClientFrame, inlineImage, parseServerFrame, type ServerFrame } fr
 /** At most this many remote messages wait for the agent (SPEC §4). */
 export const MAX_WAITING = 64;
 /** Streamed messages open at once; past that the oldest ends early. */
-const MAX_OPEN_MESSAGES = 16;
+const MAX_OPEN_MESSAGES = 4;
 /** Media items kept per remote message. */
 const MAX_MEDIA = 16;
 
