@@ -21,7 +21,10 @@ afterEach(() => {
 
 function makeClient(
   settings: Record<string, unknown>,
-  liveness = { ping_interval: 30, read_timeout: 60 },
+  liveness: { ping_interval: number; read_timeout: number; max_message_bytes?: number } = {
+    ping_interval: 30,
+    read_timeout: 60,
+  },
   streamQuietMs?: number,
 ) {
   const config = ConfigSchema.parse({ channels: { pico_client: { enabled: true, ...settings } } });
@@ -223,5 +226,15 @@ describe("PicoClient with remote replies that stream, carry media or answer the 
     remote.send({ type: "message.create", payload: { message_id: "x1", content: "for someone", reply_to: "other" } });
     remote.send({ type: "typing.stop", payload: {} });
     expect(await afterCanary()).toEqual(["for someone", "canary"]);
+  });
+
+  test("a remote frame over max_message_bytes is dropped, not handed to the agent", async () => {
+    remote = startRemotePico(TOKEN);
+    makeClient({ url: remote.url, token: TOKEN }, { ping_interval: 30, read_timeout: 60, max_message_bytes: 1024 });
+    await eventually(() => client!.status().connected);
+    remote.send({ type: "message.create", payload: { message_id: "big", content: "é".repeat(600) } });
+    remote.send({ type: "message.create", payload: { message_id: "small", content: "small enough" } });
+    remote.send({ type: "typing.stop", payload: {} });
+    expect(await afterCanary()).toEqual(["small enough", "canary"]);
   });
 });
