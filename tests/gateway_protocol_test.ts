@@ -18,12 +18,12 @@ describe("Pico protocol over /pico", () => {
     client.close();
   });
 
-  test("message.send gets typing.start, message.create with the echoed content, typing.stop", async () => {
+  test("message.send gets typing.start, message.create with the echoed content and reply_to, typing.stop", async () => {
     gw = startTestGateway();
     const client = await openPico(gw.ws("/pico?session_id=s1"));
-    const frames = await chat(client, "hello pico");
+    const frames = await chat(client, "hello pico", "req-1");
     expect(frames.map((f) => f.type)).toEqual(["typing.start", "message.create", "typing.stop"]);
-    expect(frames[1].payload).toEqual({ message_id: expect.any(String), content: "hello pico" });
+    expect(frames[1].payload).toEqual({ message_id: expect.any(String), content: "hello pico", reply_to: "req-1" });
     for (const frame of frames) {
       expect(frame.session_id).toBe("s1");
       expect(typeof frame.timestamp).toBe("number");

@@ -19,11 +19,19 @@ afterEach(() => {
   logs = [];
 });
 
-function makeClient(settings: Record<string, unknown>, liveness = { ping_interval: 30, read_timeout: 60 }) {
+function makeClient(
+  settings: Record<string, unknown>,
+  liveness: { ping_interval: number; read_timeout: number; max_message_bytes?: number } = {
+    ping_interval: 30,
+    read_timeout: 60,
+  },
+  streamQuietMs?: number,
+) {
   const config = ConfigSchema.parse({ channels: { pico_client: { enabled: true, ...settings } } });
   client = new PicoClient({
     settings: config.channels.pico_client,
     liveness,
+    streamQuietMs,
     agent: createEchoAgent(),
     log: createLogger({ stderr: (line) => logs.push(line), level: "debug" }),
   });
@@ -50,8 +58,13 @@ describe("PicoClient against a remote Pico server", () => {
     expect(client!.status().connected_since).not.toBeNull();
   });
 
-  test("hands media.create to the agent and sends the media back", async () => {
-    remote = startRemotePico(TOKEN, { greet: [{ type: "media.create", payload: { message_id: "m", media: [PNG] } }] });
+  test("hands a media-only reply (create, then media.create) to the agent and sends the media back", async () => {
+    remote = startRemotePico(TOKEN, {
+      greet: [
+        { type: "message.create", payload: { message_id: "m", content: "" } },
+        { type: "media.create", payload: { message_id: "m", media: [PNG] } },
+      ],
+    });
     makeClient({ url: remote.url, token: TOKEN });
     await eventually(() => remote!.received.some((f) => f.type === "message.send"));
     expect(remote.received.find((f) => f.type === "message.send")?.payload).toEqual({ content: "", media: [PNG] });
@@ -127,5 +140,101 @@ describe("PicoClient against a remote Pico server", () => {
     client!.reconfigure(config.channels.pico_client);
     await eventually(() => client!.status().connected);
     expect(client!.status().last_error).toBeNull();
+  });
+});
+
+/** The contents of the client's `message.send`s so far. */
+function answers(): string[] {
+  return remote!.received.filter((f) => f.type === "message.send").map((f) => String(f.payload?.content));
+}
+
+/**
+ * Sends a last message and waits for its answer. The client answers in arrival order, so
+ * once the canary is answered every earlier message has been answered or dropped: what
+ * `answers()` holds then is final, with no fixed sleep.
+ */
+async function afterCanary(): Promise<string[]> {
+  remote!.send({ type: "message.create", payload: { message_id: "canary", content: "canary" } });
+  remote!.send({ type: "typing.stop", payload: {} });
+  await eventually(() => answers().includes("canary"), 5000, "the canary's answer");
+  return answers();
+}
+
+describe("PicoClient with remote replies that stream, carry media or answer the client", () => {
+  test("a streamed reply goes to the agent once, with its final text, at the typing.stop that ends it", async () => {
+    remote = startRemotePico(TOKEN);
+    // A quiet period longer than the test: only typing.stop can end the message.
+    makeClient({ url: remote.url, token: TOKEN }, undefined, 60_000);
+    await eventually(() => client!.status().connected);
+    remote.send({ type: "typing.start", payload: {} });
+    remote.send({ type: "message.create", payload: { message_id: "s1", content: "You" } });
+    remote.send({ type: "message.update", payload: { message_id: "s1", content: "You are" } });
+    remote.send({ type: "message.update", payload: { message_id: "s1", content: "You are here" } });
+    remote.send({ type: "typing.stop", payload: {} });
+    expect(await afterCanary()).toEqual(["You are here", "canary"]);
+  });
+
+  test("a streamed reply without typing frames goes to the agent once, 2 s after its last update", async () => {
+    remote = startRemotePico(TOKEN);
+    makeClient({ url: remote.url, token: TOKEN });
+    await eventually(() => client!.status().connected);
+    remote.send({ type: "message.create", payload: { message_id: "q1", content: "He" } });
+    remote.send({ type: "message.update", payload: { message_id: "q1", content: "Hello" } });
+    remote.send({ type: "message.update", payload: { message_id: "q1", content: "Hello there" } });
+    await eventually(() => answers().length === 1, 5000, "the quiet period's answer");
+    expect(answers()).toEqual(["Hello there"]);
+    // A late update of an answered message is not a new message.
+    remote.send({ type: "message.update", payload: { message_id: "q1", content: "Hello there!" } });
+    expect(await afterCanary()).toEqual(["Hello there", "canary"]);
+  });
+
+  test("remote media reaches the agent only as inline data:image base64; other media is dropped with a debug log", async () => {
+    remote = startRemotePico(TOKEN);
+    makeClient({ url: remote.url, token: TOKEN });
+    await eventually(() => client!.status().connected);
+    const bad = ["https://evil.example/x.png", { url: "file:///etc/passwd" }, "data:text/html;base64,PGI+"];
+    remote.send({ type: "message.create", payload: { message_id: "m1", content: "look" } });
+    remote.send({ type: "media.create", payload: { message_id: "m1", media: [PNG, ...bad] } });
+    remote.send({ type: "message.create", payload: { message_id: "m2", content: "" } });
+    remote.send({ type: "media.create", payload: { message_id: "m2", media: bad } });
+    remote.send({ type: "typing.stop", payload: {} });
+    // m2 had nothing but refused media: never handed to the agent.
+    expect(await afterCanary()).toEqual(["look", "canary"]);
+    const first = remote.received.find((f) => f.type === "message.send")!;
+    expect(first.payload).toEqual({ content: "look", media: [PNG] });
+    expect(logs.filter((l) => l.includes("dropped remote media")).length).toBe(2);
+    expect(logs.join("")).not.toContain("etc/passwd");
+  });
+
+  test("loop guard: every message.send has an id, and the remote's answer to it (reply_to) is not answered", async () => {
+    remote = startRemotePico(TOKEN, { answerSends: true });
+    makeClient({ url: remote.url, token: TOKEN });
+    await eventually(() => client!.status().connected);
+    remote.send({ type: "message.create", payload: { message_id: "h1", content: "hello" } });
+    remote.send({ type: "typing.stop", payload: {} });
+    await eventually(() => answers().length === 1, 5000, "the first answer");
+    expect(await afterCanary()).toEqual(["hello", "canary"]);
+    const ids = remote.received.filter((f) => f.type === "message.send").map((f) => f.id);
+    expect(ids.every((id) => typeof id === "string" && id.length > 0)).toBe(true);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  test("a remote message.create with reply_to that is not one of ours is answered", async () => {
+    remote = startRemotePico(TOKEN);
+    makeClient({ url: remote.url, token: TOKEN });
+    await eventually(() => client!.status().connected);
+    remote.send({ type: "message.create", payload: { message_id: "x1", content: "for someone", reply_to: "other" } });
+    remote.send({ type: "typing.stop", payload: {} });
+    expect(await afterCanary()).toEqual(["for someone", "canary"]);
+  });
+
+  test("a remote frame over max_message_bytes is dropped, not handed to the agent", async () => {
+    remote = startRemotePico(TOKEN);
+    makeClient({ url: remote.url, token: TOKEN }, { ping_interval: 30, read_timeout: 60, max_message_bytes: 1024 });
+    await eventually(() => client!.status().connected);
+    remote.send({ type: "message.create", payload: { message_id: "big", content: "é".repeat(600) } });
+    remote.send({ type: "message.create", payload: { message_id: "small", content: "small enough" } });
+    remote.send({ type: "typing.stop", payload: {} });
+    expect(await afterCanary()).toEqual(["small enough", "canary"]);
   });
 });

@@ -72,8 +72,11 @@ class ReplyWriter {
   }
 
   #contentFrame(type: "message.create" | "message.update", content: string): void {
-    const model = type === "message.create" && this.#ctx.agent.model ? this.#ctx.agent.model : undefined;
-    this.#frame(type, JSON.stringify({ message_id: this.messageId, content, model_name: model }));
+    const create = type === "message.create";
+    const model = create && this.#ctx.agent.model ? this.#ctx.agent.model : undefined;
+    // SPEC §3.2: a reply names the request it answers, so a Pico client can tell its own echoes.
+    const replyTo = create ? this.#requestId : undefined;
+    this.#frame(type, JSON.stringify({ message_id: this.messageId, content, model_name: model, reply_to: replyTo }));
     this.#sent = content;
     this.#sentAt = performance.now();
   }

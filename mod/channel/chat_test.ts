@@ -59,4 +59,13 @@ describe("runChat()", () => {
     expect(sent.map((f) => f.type)).toEqual(["typing.start", "message.create", "error", "typing.stop"]);
     expect(sent[2].payload).toEqual({ code: "agent_error", message: failure.message, request_id: "req-9" });
   });
+
+  test("runChat() puts the request id in message.create as reply_to, and none without one", async () => {
+    const withId = contextWith(agentYielding(["a", "ab"]));
+    await runChat(withId.ctx, new Session("s"), { content: "c", media: [] }, "req-7");
+    expect(withId.sent.find((f) => f.type === "message.create")?.payload?.reply_to).toBe("req-7");
+    const withoutId = contextWith(agentYielding(["a"]));
+    await runChat(withoutId.ctx, new Session("s"), { content: "c", media: [] });
+    expect(withoutId.sent.find((f) => f.type === "message.create")?.payload).not.toHaveProperty("reply_to");
+  });
 });

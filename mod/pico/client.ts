@@ -1,8 +1,10 @@
-import { z } from "../zod/mod.ts";
-import type { Agent, AgentChunk } from "../agent/mod.ts";
+import type { Agent } from "../agent/mod.ts";
 import type { Config } from "../config/mod.ts";
 import type { Logger } from "../log/mod.ts";
+import { RecentIds } from "./_recent_ids.ts";
+import { RemoteLink } from "./_remote_link.ts";
 import { Backoff, type BackoffOptions } from "./backoff.ts";
+import { encodeClientFrame } from "./frames.ts";
 
 /** The Pico client's connection state, as `/api/status` and the dashboard show it. */
 export type PicoClientState = "disconnected" | "connecting" | "connected" | "auth_failed";
@@ -24,27 +26,20 @@ export interface PicoClientStatus {
 /** What the Pico client needs. */
 export interface PicoClientOptions {
   settings: Config["channels"]["pico_client"];
-  /** Own pings every `ping_interval` s; `read_timeout` s of silence means a dead link. */
-  liveness: { ping_interval: number; read_timeout: number };
+  /**
+   * Own pings every `ping_interval` s; `read_timeout` s of silence means a dead link; remote
+   * frames over `max_message_bytes` (default 1 MiB) are dropped. The Pico channel's settings fit.
+   */
+  liveness: { ping_interval: number; read_timeout: number; max_message_bytes?: number };
   agent: Agent;
   log: Logger;
   backoff?: BackoffOptions;
+  /**
+   * A streamed remote message without typing frames ends this long after its last update.
+   * @default 2000
+   */
+  streamQuietMs?: number;
 }
-
-/** A frame from the remote server; only what the client acts on is checked. */
-const RemoteFrameSchema = z.object({
-  type: z.string(),
-  id: z.optional(z.string()),
-  session_id: z.optional(z.string()),
-  payload: z.optional(z.looseObject({
-    content: z.optional(z.string()),
-    media: z.optional(z.array(z.string())),
-    placeholder: z.optional(z.boolean()),
-    kind: z.optional(z.string()),
-  })),
-});
-
-type RemoteFrame = z.infer<typeof RemoteFrameSchema>;
 
 /** The HTTP status of a refused handshake, from Bun's error text ("Expected 101 status code: 401"). */
 function handshakeStatus(message: string): number | undefined {
@@ -54,11 +49,13 @@ function handshakeStatus(message: string): number | undefined {
 
 /**
  * The Pico client (SPEC §4): dials a remote Pico server with `Authorization: Bearer <token>`,
- * hands each `message.create` (not placeholders or thoughts) and `media.create` to the local
- * agent and sends the reply back as `message.send` with the same `session_id`. It answers
- * pings, sends its own, treats `read_timeout` of silence as a dead link, and reconnects
- * forever with backoff; a 401/403 is logged once as a token/origin problem and retried at the
- * longest delay. At most one socket and one timer of each kind exist at a time.
+ * hands each complete remote message (a `message.create` with its updates and media, not
+ * placeholders, thoughts or answers to its own messages) to the local agent in the session
+ * `pico_client:<remote session>`, and sends the reply back as `message.send` with the remote's
+ * `session_id` and a fresh `id`. It answers pings, sends its own, treats `read_timeout` of
+ * silence as a dead link, and reconnects forever with backoff; a 401/403 is logged once as a
+ * token/origin problem and retried at the longest delay. A dropped connection aborts its
+ * agent work. At most one socket and one timer of each kind exist at a time.
  */
 export class PicoClient {
   #settings: Config["channels"]["pico_client"];
@@ -77,8 +74,10 @@ export class PicoClient {
   #authProblemLogged = false;
   #retryTimer?: ReturnType<typeof setTimeout>;
   #livenessTimer?: ReturnType<typeof setInterval>;
-  /** Replies go out one at a time, in the order the messages came. */
-  #replies: Promise<unknown> = Promise.resolve();
+  /** The open connection's frame handling and agent work; closed with the connection. */
+  #link?: RemoteLink;
+  /** Ids of our recent `message.send`s: the remote's answers to them are not answered again. */
+  readonly #sentIds = new RecentIds(256);
 
   constructor(options: PicoClientOptions) {
     this.#options = options;
@@ -99,6 +98,7 @@ export class PicoClient {
     clearInterval(this.#livenessTimer);
     this.#retryTimer = undefined;
     this.#livenessTimer = undefined;
+    this.#closeLink();
     this.#socket?.close(1000, "client stopping");
     this.#socket = undefined;
     this.#state = "disconnected";
@@ -149,12 +149,13 @@ export class PicoClient {
       this.#lastError = null;
       this.#authProblemLogged = false;
       this.#log.info("pico client connected", { url: url.origin + url.pathname });
+      this.#link = this.#openLink(socket);
       this.#startLiveness(socket, generation);
     });
     socket.addEventListener("message", (event) => {
       if (!current()) return;
       this.#lastSeen = Date.now();
-      this.#onFrame(socket, String(event.data));
+      this.#link?.onFrame(String(event.data));
     });
     socket.addEventListener("error", (event) => {
       failure = (event as ErrorEvent).message ?? "connection error";
@@ -178,7 +179,7 @@ export class PicoClient {
         this.#onDrop(4000, `no answer for ${read_timeout} s`);
       } else if (now - lastPing >= ping_interval * 1000) {
         lastPing = now;
-        socket.send(JSON.stringify({ type: "ping", id: crypto.randomUUID(), timestamp: now }));
+        socket.send(encodeClientFrame("ping", { id: crypto.randomUUID() }));
       }
     }, Math.min(1000, (ping_interval * 1000) / 2));
   }
@@ -187,6 +188,7 @@ export class PicoClient {
     const connectedFor = this.#connectedAt ? Date.now() - this.#connectedAt : 0;
     clearInterval(this.#livenessTimer);
     this.#livenessTimer = undefined;
+    this.#closeLink();
     this.#socket = undefined;
     this.#generation++;
     this.#connectedAt = 0;
@@ -219,41 +221,21 @@ export class PicoClient {
     }, delay);
   }
 
-  #onFrame(socket: WebSocket, text: string): void {
-    let frame: RemoteFrame;
-    try {
-      frame = RemoteFrameSchema.parse(JSON.parse(text));
-    } catch {
-      this.#log.debug("pico client: ignored a frame that is not a Pico frame");
-      return;
-    }
-    if (frame.type === "ping") {
-      socket.send(JSON.stringify({ type: "pong", id: frame.id, timestamp: Date.now() }));
-      return;
-    }
-    const payload = frame.payload ?? {};
-    const isMessage = frame.type === "message.create" && payload.placeholder !== true && payload.kind !== "thought";
-    if (!isMessage && frame.type !== "media.create") return;
-    if ((payload.content ?? "").trim() === "" && (payload.media ?? []).length === 0) return;
-    const sessionId = frame.session_id ?? this.#settings.session_id;
-    const request = { sessionId, content: payload.content ?? "", media: payload.media ?? [] };
-    this.#replies = this.#replies.then(() => this.#answer(socket, request)).catch((err) => {
-      this.#log.warn("pico client: the agent failed; no reply sent", { error: err });
+  #openLink(socket: WebSocket): RemoteLink {
+    return new RemoteLink({
+      send: (frame) => socket.readyState === WebSocket.OPEN && (socket.send(frame), true),
+      agent: this.#options.agent,
+      log: this.#log,
+      defaultSessionId: this.#settings.session_id,
+      maxFrameBytes: this.#options.liveness.max_message_bytes ?? 1024 * 1024,
+      quietMs: this.#options.streamQuietMs ?? 2000,
+      sentIds: this.#sentIds,
     });
   }
 
-  async #answer(socket: WebSocket, request: { sessionId: string; content: string; media: string[] }): Promise<void> {
-    let reply: AgentChunk = { text: "" };
-    const abort = new AbortController();
-    for await (const chunk of this.#options.agent.reply(request, abort.signal)) reply = chunk;
-    if (socket.readyState !== WebSocket.OPEN) return;
-    const payload = reply.media?.length ? { content: reply.text, media: reply.media } : { content: reply.text };
-    socket.send(JSON.stringify({
-      type: "message.send",
-      id: crypto.randomUUID(),
-      session_id: request.sessionId,
-      timestamp: Date.now(),
-      payload,
-    }));
+  /** A dropped connection takes its queued and running agent work with it (SPEC §4). */
+  #closeLink(): void {
+    this.#link?.close();
+    this.#link = undefined;
   }
 }

@@ -15,6 +15,20 @@ export type Frame = z.infer<typeof FrameSchema>;
 
 const DATA_IMAGE = /^data:image\/[A-Za-z0-9.+-]+;base64,[A-Za-z0-9+/]*={0,2}$/;
 
+/**
+ * Whether a media URL is an inline `data:image/...;base64,...` image, the only media the
+ * protocol carries (SPEC §3.2): never a link the agent would fetch.
+ *
+ * @example
+ * ```ts
+ * isInlineImage("data:image/png;base64,iVBORw0KGgo="); // true
+ * isInlineImage("https://example.com/a.png"); // false
+ * ```
+ */
+export function isInlineImage(url: string): boolean {
+  return DATA_IMAGE.test(url);
+}
+
 /** A media item: a `data:image/...;base64,...` URL, as a string or as `{url}` / `{data}`. */
 const MediaItemSchema = z.union([
   z.string(),
@@ -88,7 +102,7 @@ export function parseChatRequest(frame: Frame): ChatRequest {
   const content = result.data.content ?? "";
   const media = result.data.media ?? [];
   for (const item of media) {
-    if (!DATA_IMAGE.test(item)) {
+    if (!isInlineImage(item)) {
       throw new PicoclawError("invalid_media", "Invalid media: only inline data:image/...;base64 URLs are accepted");
     }
   }
@@ -96,6 +110,91 @@ export function parseChatRequest(frame: Frame): ChatRequest {
     throw new PicoclawError("empty_content", "Message content is empty");
   }
   return { content, media };
+}
+
+/** The payload fields of a server frame that a Pico client acts on (SPEC §3.2); other keys are kept. */
+export const ServerPayloadSchema = z.looseObject({
+  message_id: z.optional(z.string()),
+  content: z.optional(z.string()),
+  /** Checked item by item with `inlineImage()`, so one bad item does not lose the frame. */
+  media: z.optional(z.array(z.unknown())),
+  placeholder: z.optional(z.boolean()),
+  kind: z.optional(z.string()),
+  reply_to: z.optional(z.string()),
+});
+
+/** A server frame as a Pico client reads it. */
+export const ServerFrameSchema = z.object({
+  type: z.string(),
+  id: z.optional(z.string()),
+  session_id: z.optional(z.string()),
+  timestamp: z.optional(z.number()),
+  payload: z.optional(ServerPayloadSchema),
+});
+
+/** A parsed server frame (what the Pico client receives from a remote). */
+export type ServerFrame = z.infer<typeof ServerFrameSchema>;
+
+/**
+ * Parses one frame from a remote Pico server (the Pico client's side of the protocol).
+ *
+ * @throws {PicoclawError} `invalid_message` for bad JSON or a frame whose known fields have wrong types.
+ */
+export function parseServerFrame(text: string): ServerFrame {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new PicoclawError("invalid_message", "Cannot parse server frame: not valid JSON");
+  }
+  const result = ServerFrameSchema.safeParse(json);
+  if (!result.success) {
+    throw new PicoclawError("invalid_message", `Invalid server frame: ${describeIssue(result.error)}`);
+  }
+  return result.data;
+}
+
+/**
+ * The inline image of one media item (a string, `{url}` or `{data}`), or `undefined` for
+ * anything that is not a `data:image/...;base64` URL.
+ *
+ * @example
+ * ```ts
+ * inlineImage({ url: "data:image/png;base64,iVBORw0KGgo=" }); // "data:image/png;base64,iVBORw0KGgo="
+ * inlineImage("file:///etc/passwd"); // undefined
+ * ```
+ */
+export function inlineImage(item: unknown): string | undefined {
+  const result = MediaItemSchema.safeParse(item);
+  return result.success && isInlineImage(result.data) ? result.data : undefined;
+}
+
+/** What a client frame carries besides its type (the timestamp is added). */
+export interface ClientFrameFields {
+  id?: string;
+  session_id?: string;
+  payload?: Record<string, unknown>;
+}
+
+/**
+ * Builds a client frame (`ping`, `pong`, `message.send`, `media.send`) as JSON text, with `timestamp`.
+ *
+ * @example
+ * ```ts
+ * encodeClientFrame("message.send", { id: "m1", session_id: "s", payload: { content: "hi" } });
+ * ```
+ */
+export function encodeClientFrame(
+  type: (typeof CLIENT_FRAME_TYPES)[number] | "pong",
+  fields: ClientFrameFields,
+): string {
+  return JSON.stringify({
+    type,
+    id: fields.id,
+    session_id: fields.session_id,
+    timestamp: Date.now(),
+    payload: fields.payload,
+  });
 }
 
 /**

@@ -1,6 +1,14 @@
 import { describe, expect, test } from "bun:test";
 import { PicoclawError } from "../errors/mod.ts";
-import { parseChatRequest, parseFrame, serverFrame, toErrorFrame } from "./frames.ts";
+import {
+  encodeClientFrame,
+  inlineImage,
+  parseChatRequest,
+  parseFrame,
+  parseServerFrame,
+  serverFrame,
+  toErrorFrame,
+} from "./frames.ts";
 
 function codeOf(fn: () => unknown): string {
   try {
@@ -83,5 +91,36 @@ describe("serverFrame() and toErrorFrame()", () => {
   test("toErrorFrame() hides the message of an unexpected error", () => {
     const frame = JSON.parse(toErrorFrame(new Error("secret internals"), "s1", "r1"));
     expect(frame.payload).toEqual({ code: "internal_error", message: "Internal error", request_id: "r1" });
+  });
+});
+
+describe("Pico client side of the codec", () => {
+  test("parseServerFrame() reads message.create with reply_to and keeps unknown payload keys", () => {
+    const frame = parseServerFrame(
+      '{"type":"message.create","session_id":"s","timestamp":1,"payload":{"message_id":"m","content":"hi","reply_to":"r1","extra":1}}',
+    );
+    expect(frame.payload).toEqual({ message_id: "m", content: "hi", reply_to: "r1", extra: 1 });
+  });
+
+  test("parseServerFrame() rejects bad JSON and wrong field types with invalid_message", () => {
+    for (const text of ["{", "[]", '{"type":1}', '{"type":"message.create","payload":{"content":5}}']) {
+      expect(codeOf(() => parseServerFrame(text))).toBe("invalid_message");
+    }
+  });
+
+  test("inlineImage() keeps data:image base64 items (string, {url}, {data}) and nothing else", () => {
+    const png = "data:image/png;base64,iVBORw0KGgo=";
+    expect([png, { url: png }, { data: png }].map(inlineImage)).toEqual([png, png, png]);
+    for (const item of ["https://example.com/a.png", "file:///etc/passwd", "data:text/html;base64,PGI+", 5, null]) {
+      expect(inlineImage(item)).toBeUndefined();
+    }
+  });
+
+  test("encodeClientFrame() builds a frame with its id, session_id, timestamp and payload", () => {
+    const frame = JSON.parse(
+      encodeClientFrame("message.send", { id: "m1", session_id: "s", payload: { content: "hi" } }),
+    );
+    expect(frame).toMatchObject({ type: "message.send", id: "m1", session_id: "s", payload: { content: "hi" } });
+    expect(typeof frame.timestamp).toBe("number");
   });
 });

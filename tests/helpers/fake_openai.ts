@@ -9,6 +9,8 @@ export interface FakeOpenAIBehaviour {
   failStatus?: number;
   /** Never answer (for timeouts). */
   hang?: boolean;
+  /** Hold every answer until this settles (requests are still recorded as they come). */
+  gate?: Promise<void>;
 }
 
 /** A request the fake server received. */
@@ -44,6 +46,7 @@ export function startFakeOpenAI(apiKey: string, behaviour: FakeOpenAIBehaviour) 
         }, { status: 401 });
       }
       if (behaviour.hang) return await new Promise<Response>(() => {});
+      if (behaviour.gate) await behaviour.gate;
       if (behaviour.failStatus) {
         return Response.json({ error: { message: `boom with ${apiKey}`, type: "server_error" } }, {
           status: behaviour.failStatus,

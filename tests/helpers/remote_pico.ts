@@ -14,6 +14,11 @@ export interface RemoteBehaviour {
   greet?: Record<string, unknown>[];
   /** Answer the client's `ping` frames with `pong`. @default true */
   answerPings?: boolean;
+  /**
+   * Answer each `message.send` like a PicoClaw gateway with an echo agent: `typing.start`,
+   * `message.create` (content `re: <content>`, `reply_to` = the frame's id), `typing.stop`.
+   */
+  answerSends?: boolean;
 }
 
 interface Conn {
@@ -62,6 +67,17 @@ export function startRemotePico(token: string, behaviour: RemoteBehaviour = {}, 
         received.push(frame);
         if (frame.type === "ping" && behaviour.answerPings !== false) {
           ws.send(JSON.stringify({ type: "pong", id: frame.id, session_id: ws.data.sessionId, timestamp: Date.now() }));
+        }
+        if (frame.type === "message.send" && behaviour.answerSends) {
+          const base = { session_id: ws.data.sessionId, timestamp: Date.now() };
+          const payload = {
+            message_id: crypto.randomUUID(),
+            content: `re: ${frame.payload?.content}`,
+            reply_to: frame.id,
+          };
+          ws.send(JSON.stringify({ ...base, type: "typing.start", payload: {} }));
+          ws.send(JSON.stringify({ ...base, type: "message.create", payload }));
+          ws.send(JSON.stringify({ ...base, type: "typing.stop", payload: {} }));
         }
       },
       close(ws, code) {
