@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { createEchoAgent } from "../mod/agent/mod.ts";
 import { ConfigSchema } from "../mod/config/mod.ts";
+import { type HistoryStore, MemoryHistoryStore } from "../mod/history/mod.ts";
 import { createLogger } from "../mod/log/mod.ts";
 import { PicoClient } from "../mod/pico/mod.ts";
 import { eventually, startRemotePico } from "./helpers/remote_pico.ts";
@@ -26,6 +27,7 @@ function makeClient(
     read_timeout: 60,
   },
   streamQuietMs?: number,
+  history?: HistoryStore,
 ) {
   const config = ConfigSchema.parse({ channels: { pico_client: { enabled: true, ...settings } } });
   client = new PicoClient({
@@ -33,6 +35,7 @@ function makeClient(
     liveness,
     streamQuietMs,
     agent: createEchoAgent(),
+    history,
     log: createLogger({ stderr: (line) => logs.push(line), level: "debug" }),
   });
   client.start();
@@ -56,6 +59,21 @@ describe("PicoClient against a remote Pico server", () => {
     expect(sends[0]).toMatchObject({ session_id: "room-7", payload: { content: "hello client" } });
     expect(client!.status()).toMatchObject({ enabled: true, connected: true, state: "connected", reconnects: 0 });
     expect(client!.status().connected_since).not.toBeNull();
+  });
+
+  test("keeps the remote's message and the answer in history as pico_client:<id>, channel pico_client", async () => {
+    remote = startRemotePico(TOKEN, {
+      greet: [{ type: "message.create", session_id: "room-9", payload: { message_id: "m1", content: "hi there" } }],
+    });
+    const history = new MemoryHistoryStore();
+    makeClient({ url: remote.url, token: TOKEN, session_id: "room-9" }, undefined, undefined, history);
+    await eventually(() => remote!.received.some((f) => f.type === "message.send"), 5000, "message.send");
+    const rows = await history.messages("pico_client:room-9");
+    expect(rows?.map((r) => `${r.role}:${r.content}:${r.channel}`)).toEqual([
+      "user:hi there:pico_client",
+      "assistant:hi there:pico_client",
+    ]);
+    expect(await history.messages("room-9")).toBeUndefined();
   });
 
   test("hands a media-only reply (create, then media.create) to the agent and sends the media back", async () => {

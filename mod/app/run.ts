@@ -59,7 +59,7 @@ export async function runServerProcess(loaded: LoadedConfig, mode: ProcessMode, 
     stops.push(() => history.close());
     const agent = createAgent(loaded.config.agent, history);
     const { pico, pico_client } = loaded.config.channels;
-    const client = new PicoClient({ settings: pico_client, liveness: pico, agent, log });
+    const client = new PicoClient({ settings: pico_client, liveness: pico, agent, history, log });
     // The Pico client redials with its new settings when the dashboard saves them.
     store.subscribe((next, changed) => {
       if (hasChanged(changed, "channels.pico_client.")) client.reconfigure(next.config.channels.pico_client);

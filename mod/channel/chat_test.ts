@@ -62,10 +62,10 @@ describe("runChat()", () => {
 
   test("runChat() puts the request id in message.create as reply_to, and none without one", async () => {
     const withId = contextWith(agentYielding(["a", "ab"]));
-    await runChat(withId.ctx, new Session("s"), { content: "c", media: [] }, "req-7");
+    await runChat(withId.ctx, new Session("s"), { content: "c", media: [] }, "pico", "req-7");
     expect(withId.sent.find((f) => f.type === "message.create")?.payload?.reply_to).toBe("req-7");
     const withoutId = contextWith(agentYielding(["a"]));
-    await runChat(withoutId.ctx, new Session("s"), { content: "c", media: [] });
+    await runChat(withoutId.ctx, new Session("s"), { content: "c", media: [] }, "pico");
     expect(withoutId.sent.find((f) => f.type === "message.create")?.payload).not.toHaveProperty("reply_to");
   });
 });

@@ -1,3 +1,4 @@
+import type { HistoryStore } from "../history/mod.ts";
 import type { Agent, AgentChunk } from "../agent/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import { type AgentJob, AgentQueue } from "./_agent_queue.ts";
@@ -31,6 +32,8 @@ export interface RemoteLinkOptions {
   quietMs: number;
   /** Ids of the client's own recent `message.send`s (the loop guard), shared across connections. */
   sentIds: RecentIds;
+  /** Where the remote's messages and the answers are kept (channel `pico_client`). */
+  history?: HistoryStore;
 }
 
 /**
@@ -125,9 +128,25 @@ export class RemoteLink {
   async #answer(job: AgentJob, signal: AbortSignal): Promise<void> {
     let reply: AgentChunk = { text: "" };
     const request = { sessionId: agentSessionId(job.sessionId), content: job.content, media: job.media };
+    const history = this.#options.history;
+    history?.append({
+      session_id: request.sessionId,
+      role: "user",
+      content: job.content,
+      message_id: crypto.randomUUID(),
+      channel: "pico_client",
+    });
     for await (const chunk of this.#options.agent.reply(request, signal)) reply = chunk;
     if (signal.aborted) return;
     const id = crypto.randomUUID();
+    history?.append({
+      session_id: request.sessionId,
+      role: "assistant",
+      content: reply.text,
+      message_id: id,
+      channel: "pico_client",
+      model_name: this.#options.agent.model || null,
+    });
     const payload = reply.media?.length ? { content: reply.text, media: reply.media } : { content: reply.text };
     // Remembered before sending: the remote's answer may come back before send() returns.
     this.#options.sentIds.add(id);

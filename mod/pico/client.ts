@@ -1,5 +1,6 @@
 import type { Agent } from "../agent/mod.ts";
 import type { Config } from "../config/mod.ts";
+import type { HistoryStore } from "../history/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import { RecentIds } from "./_recent_ids.ts";
 import { RemoteLink } from "./_remote_link.ts";
@@ -32,6 +33,8 @@ export interface PicoClientOptions {
    */
   liveness: { ping_interval: number; read_timeout: number; max_message_bytes?: number };
   agent: Agent;
+  /** Where the remote's messages and the answers are kept (SPEC §6, channel `pico_client`). */
+  history?: HistoryStore;
   log: Logger;
   backoff?: BackoffOptions;
   /**
@@ -230,6 +233,7 @@ export class PicoClient {
       maxFrameBytes: this.#options.liveness.max_message_bytes ?? 1024 * 1024,
       quietMs: this.#options.streamQuietMs ?? 2000,
       sentIds: this.#sentIds,
+      history: this.#options.history,
     });
   }
 
