@@ -1,12 +1,7 @@
 /** The chat tab: a WebSocket to /pico/ws (session cookie), streaming updates and the typing indicator. */
 
+import type { ServerFrame } from "../mod/pico/mod.ts";
 import { byId, show } from "./common.ts";
-
-interface Frame {
-  type: string;
-  session_id?: string;
-  payload?: { message_id?: string; content?: string; media?: string[]; code?: string; message?: string };
-}
 
 const messages = byId("messages");
 const typing = byId("typing");
@@ -33,7 +28,7 @@ function addBubble(kind: "user" | "agent" | "error", text: string): HTMLElement 
   return bubble;
 }
 
-function onFrame(frame: Frame): void {
+function onFrame(frame: ServerFrame): void {
   const payload = frame.payload ?? {};
   switch (frame.type) {
     case "typing.start":
@@ -56,14 +51,14 @@ function onFrame(frame: Frame): void {
       const bubble = (payload.message_id && bubbles.get(payload.message_id)) || addBubble("agent", "");
       for (const src of payload.media ?? []) {
         const img = document.createElement("img");
-        img.src = src;
+        img.src = String(src);
         img.alt = "image from the agent";
         bubble.append(img);
       }
       break;
     }
     case "error":
-      addBubble("error", `Error (${payload.code}): ${payload.message}`).classList.add("error");
+      addBubble("error", `Error (${String(payload.code)}): ${String(payload.message)}`).classList.add("error");
       break;
   }
 }
