@@ -72,6 +72,9 @@ export class PicoChannel {
       },
       signal: this.#abort.signal,
       observeLatency: (seconds) => options.metrics.agentLatency.observe(seconds),
+      // Answered as agent_error without detail; logged (once a second at most, no secrets: the error's message only).
+      reportUnexpected: (err) =>
+        this.#log.refusal("agent_unexpected", "error", "agent failed unexpectedly", { error: err }),
     };
     this.#sweeper = setInterval(() => this.#sweep(this.#now()), SWEEP_MS);
     this.#sweeper.unref?.();

@@ -43,6 +43,8 @@ export interface ChatContext {
   signal: AbortSignal;
   /** Called with the seconds the agent took. */
   observeLatency: (seconds: number) => void;
+  /** Told of a failure that is not a `PicoclawError` (a bug or an unexpected library error), to log it. */
+  reportUnexpected?: (err: unknown) => void;
 }
 
 /** Turns agent chunks into frames for one reply: create, throttled updates, media, typing.stop. */
@@ -114,6 +116,7 @@ class ReplyWriter {
 
   /** A failed reply: an `error` frame (`agent_error`, with `request_id`), then `typing.stop`. */
   fail(err: unknown): PicoclawError {
+    if (!(err instanceof PicoclawError)) this.#ctx.reportUnexpected?.(err);
     const failure = err instanceof PicoclawError ? err : new PicoclawError("agent_error", "The agent failed");
     this.#ctx.broadcast(this.#session, toErrorFrame(failure, this.#session.id, this.#requestId));
     this.#end();

@@ -68,4 +68,14 @@ describe("runChat()", () => {
     await runChat(withoutId.ctx, new Session("s"), { content: "c", media: [] }, "pico");
     expect(withoutId.sent.find((f) => f.type === "message.create")?.payload).not.toHaveProperty("reply_to");
   });
+
+  test("runChat() reports an unexpected (non-Picoclaw) failure for the log, and answers agent_error", async () => {
+    const { ctx, sent } = contextWith(agentYielding(["x"], 0, new TypeError("boom") as never));
+    const reported: unknown[] = [];
+    ctx.reportUnexpected = (err) => reported.push(err);
+    const err = await runChat(ctx, new Session("s"), { content: "c", media: [] }, "pico").catch((e) => e);
+    expect(err.code).toBe("agent_error");
+    expect((reported[0] as Error).message).toBe("boom");
+    expect(sent.find((f) => f.type === "error")?.payload?.message).toBe("The agent failed");
+  });
 });
