@@ -17,6 +17,11 @@ export interface MemoryHistoryOptions {
   maxMessages?: number;
   /** Sessions kept; the least recently active go first. @default 500 */
   maxSessions?: number;
+  /**
+   * Characters of text kept in all sessions together; past it the least recently active
+   * sessions go first, then the oldest messages of the last one. @default 32 Mi
+   */
+  maxChars?: number;
 }
 
 interface MemorySession {
@@ -33,12 +38,21 @@ export class MemoryHistoryStore implements HistoryStore {
   readonly kind = "memory";
   readonly #maxMessages: number;
   readonly #maxSessions: number;
+  readonly #maxChars: number;
+  /** Characters of text held, all sessions together. */
+  #chars = 0;
   /** Insertion order = activity order: a session is re-inserted at each message. */
   readonly #sessions = new Map<string, MemorySession>();
 
   constructor(options: MemoryHistoryOptions = {}) {
     this.#maxMessages = options.maxMessages ?? CONTEXT_TURNS * 2;
     this.#maxSessions = options.maxSessions ?? 500;
+    this.#maxChars = options.maxChars ?? 32 * 1024 * 1024;
+  }
+
+  /** Characters of text held (for tests). */
+  get chars(): number {
+    return this.#chars;
   }
 
   append(message: NewHistoryMessage): void {
@@ -65,17 +79,28 @@ export class MemoryHistoryStore implements HistoryStore {
     }
     this.#sessions.set(message.session_id, session);
     session.messages.push(stored);
+    this.#chars += stored.content.length;
     if (session.messages.length > this.#maxMessages) {
-      session.messages.splice(0, session.messages.length - this.#maxMessages);
+      this.#dropOldest(session, session.messages.length - this.#maxMessages);
     }
     const summary = session.summary;
     if (summary.title === "" && stored.role === "user") summary.title = titleOf(stored.content);
-    summary.messages = session.messages.length;
     summary.updated_at = Math.max(summary.updated_at, stored.timestamp);
-    if (this.#sessions.size > this.#maxSessions) {
-      const oldest = this.#sessions.keys().next().value;
-      if (oldest !== undefined) this.#sessions.delete(oldest);
-    }
+    if (this.#sessions.size > this.#maxSessions) this.#forgetLeastActive();
+    // The total: whole sessions first (least recently active), then the newest one's oldest messages.
+    while (this.#chars > this.#maxChars && this.#sessions.size > 1) this.#forgetLeastActive();
+    while (this.#chars > this.#maxChars && session.messages.length > 1) this.#dropOldest(session, 1);
+    summary.messages = session.messages.length;
+  }
+
+  #dropOldest(session: MemorySession, count: number): void {
+    for (const message of session.messages.splice(0, count)) this.#chars -= message.content.length;
+  }
+
+  #forgetLeastActive(): void {
+    const [id, session] = this.#sessions.entries().next().value!;
+    this.#sessions.delete(id);
+    for (const message of session.messages) this.#chars -= message.content.length;
   }
 
   listSessions(): Promise<SessionSummary[]> {
@@ -117,7 +142,11 @@ export class MemoryHistoryStore implements HistoryStore {
 
   deleteSession(sessionId: string): Promise<boolean> {
     return settle(() => {
-      return this.#sessions.delete(sessionId);
+      const session = this.#sessions.get(sessionId);
+      if (!session) return false;
+      this.#sessions.delete(sessionId);
+      for (const message of session.messages) this.#chars -= message.content.length;
+      return true;
     });
   }
 

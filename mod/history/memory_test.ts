@@ -29,6 +29,26 @@ describe("MemoryHistoryStore", () => {
     });
   });
 
+  test("keeps at most maxChars of text in all: least active sessions first, then the oldest messages", async () => {
+    const store = new MemoryHistoryStore({ maxChars: 100 });
+    const text = (session: string, n: number, chars: number) => ({
+      ...message(session, n),
+      content: "x".repeat(chars),
+    });
+    store.append(text("a", 0, 40));
+    store.append(text("b", 0, 40));
+    store.append(text("c", 0, 40));
+    expect(await store.messages("a")).toBeUndefined();
+    expect(store.chars).toBe(80);
+    store.append(text("c", 1, 90));
+    expect(await store.messages("b")).toBeUndefined();
+    expect((await store.messages("c"))?.map((m) => m.message_id)).toEqual(["m1"]);
+    expect(store.chars).toBe(90);
+    expect((await store.listSessions())[0].messages).toBe(1);
+    await store.deleteSession("c");
+    expect(store.chars).toBe(0);
+  });
+
   test("forgets the least recently active session past maxSessions", async () => {
     const store = new MemoryHistoryStore({ maxSessions: 2 });
     store.append({ ...message("a", 0), timestamp: 1 });
