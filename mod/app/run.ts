@@ -1,5 +1,5 @@
 import { createAgent } from "../agent/mod.ts";
-import { openHistory } from "../history/mod.ts";
+import { type HistoryStore, openHistory } from "../history/mod.ts";
 import { PicoChannel } from "../channel/mod.ts";
 import { checkConfig, ConfigStore, hasChanged, type LoadedConfig } from "../config/mod.ts";
 import { ConfigError } from "../errors/mod.ts";
@@ -41,22 +41,23 @@ export async function runServerProcess(loaded: LoadedConfig, mode: ProcessMode, 
   const stopSignal = waitForStopSignal();
   const log: Logger = createLogger(mode.launcher ? { file: loaded.paths.logFile } : {});
   const stops: (() => void | Promise<void>)[] = [];
+  let history: HistoryStore | undefined;
   const stopAll = async () => {
     for (const stop of stops) await stop();
+    // Closed last, when the servers and the client no longer add to it; closing flushes it.
+    await history?.close();
   };
   try {
     for (const warning of loaded.warnings) log.warn(warning);
     const store = new ConfigStore(loaded);
     const metrics = createMetrics();
-    const history = openHistory({
+    history = openHistory({
       path: loaded.paths.historyFile,
       enabled: loaded.config.history.enabled,
       maxMessages: loaded.config.history.max_messages,
       maxSessions: loaded.config.history.max_sessions,
       log,
     });
-    // Closed last: the servers and the client have stopped adding to it, and it flushes.
-    stops.push(() => history.close());
     const agent = createAgent(loaded.config.agent, history);
     const { pico, pico_client } = loaded.config.channels;
     const client = new PicoClient({ settings: pico_client, liveness: pico, agent, history, log });
@@ -74,7 +75,7 @@ export async function runServerProcess(loaded: LoadedConfig, mode: ProcessMode, 
       metrics,
       picoClientStatus: () => client.status(),
     });
-    stops.splice(stops.length - 1, 0, () => gateway.stop());
+    stops.push(() => gateway.stop());
     client.start();
     // The client closes first (1000), so the remote sees a clean goodbye.
     stops.unshift(() => client.stop());
@@ -92,7 +93,7 @@ export async function runServerProcess(loaded: LoadedConfig, mode: ProcessMode, 
         host: loaded.launcher.public ? "0.0.0.0" : "127.0.0.1",
         port: loaded.launcher.port,
       });
-      stops.splice(stops.length - 1, 0, () => launcher.stop());
+      stops.push(() => launcher.stop());
       if (mode.console) {
         const gatewayUrl = `http://${gateway.hostname}:${gateway.port}/`;
         io.stdout(consoleText({ port: launcher.port, public: loaded.launcher.public, token, gatewayUrl }));
