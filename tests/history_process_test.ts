@@ -1,7 +1,7 @@
 /** Chat history through the compiled binary (SPEC §6): kept across restarts, read by the agent and the APIs. */
 import { afterEach, describe, expect, test } from "bun:test";
 import { statSync } from "node:fs";
-import { childEnv, type RunningBinary, startBinary } from "./helpers/binary.ts";
+import { type RunningBinary, startConsoleBinary } from "./helpers/binary.ts";
 import { startFakeOpenAI } from "./helpers/fake_openai.ts";
 import { chat, openPico } from "./helpers/gateway.ts";
 import { makeTempHome, type TempHome } from "./helpers/temp_home.ts";
@@ -19,23 +19,18 @@ afterEach(async () => {
 
 /** Starts `picoclaw --console` in `home` with the Pico channel on; returns both servers' bases. */
 async function start(env: Record<string, string> = {}) {
-  child = startBinary(
-    ["--console", "--port", "0"],
-    childEnv(home.path, {
-      PICOCLAW_GATEWAY_PORT: "0",
-      PICOCLAW_CHANNELS_PICO_ENABLED: "true",
-      PICOCLAW_CHANNELS_PICO_TOKEN: TOKEN,
-      ...env,
-    }),
-  );
+  const started = await startConsoleBinary(home.path, {
+    PICOCLAW_CHANNELS_PICO_ENABLED: "true",
+    PICOCLAW_CHANNELS_PICO_TOKEN: TOKEN,
+    ...env,
+  });
+  child = started.child;
   const gatewayPort = await child.gatewayPort();
-  const launcherPort = await child.launcherPort();
-  const [, launcherToken] = await child.waitFor(/Launcher token: ([0-9a-f]{64})/);
-  const launcher = `http://127.0.0.1:${launcherPort}`;
+  const launcher = `http://127.0.0.1:${started.port}`;
   const res = await fetch(`${launcher}/login`, {
     method: "POST",
     headers: { "content-type": "application/json" },
-    body: JSON.stringify({ token: launcherToken }),
+    body: JSON.stringify({ token: started.token }),
   });
   const cookie = res.headers.getSetCookie()[0].split(";")[0];
   return { gateway: `127.0.0.1:${gatewayPort}`, launcher, cookie };

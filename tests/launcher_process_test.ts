@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { existsSync, readFileSync, statSync } from "node:fs";
-import { childEnv, type RunningBinary, startBinary } from "./helpers/binary.ts";
+import { childEnv, type RunningBinary, startBinary, startConsoleBinary } from "./helpers/binary.ts";
 import { makeTempHome, type TempHome } from "./helpers/temp_home.ts";
 
 let home: TempHome;
@@ -13,10 +13,9 @@ afterEach(async () => {
 
 /** Starts `picoclaw --console` on free ports and waits for the console text. */
 async function startConsole(env: Record<string, string> = {}) {
-  child = startBinary(["--console", "--port", "0"], childEnv(home.path, { PICOCLAW_GATEWAY_PORT: "0", ...env }));
-  const [, port] = await child.waitFor(/Dashboard:\s+http:\/\/localhost:(\d+)\//);
-  await child.waitFor(/Gateway:/);
-  return Number(port);
+  const started = await startConsoleBinary(home.path, env);
+  child = started.child;
+  return started.port;
 }
 
 function logText(): string {

@@ -4,7 +4,7 @@
  */
 import { afterEach, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
-import { childEnv, type RunningBinary, startBinary } from "../helpers/binary.ts";
+import { type RunningBinary, startConsoleBinary } from "../helpers/binary.ts";
 import { makeTempHome, type TempHome } from "../helpers/temp_home.ts";
 
 let home: TempHome;
@@ -18,10 +18,9 @@ afterEach(async () => {
 /** Starts `picoclaw` (launcher mode) in a temp home; returns the dashboard's base URL and token. */
 async function startLauncher(files: Record<string, string> = {}) {
   home = makeTempHome(files);
-  child = startBinary(["--console", "--port", "0"], childEnv(home.path, { PICOCLAW_GATEWAY_PORT: "0" }));
-  const [, port] = await child.waitFor(/Dashboard:\s+http:\/\/localhost:(\d+)\//);
-  const [, token] = await child.waitFor(/Launcher token: ([0-9a-f]{64})/);
-  return { base: `http://127.0.0.1:${port}`, port: Number(port), token };
+  const started = await startConsoleBinary(home.path);
+  child = started.child;
+  return { base: `http://127.0.0.1:${started.port}`, port: started.port, token: started.token };
 }
 
 const json = (body: unknown, headers: Record<string, string> = {}): RequestInit => ({

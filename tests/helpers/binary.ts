@@ -132,3 +132,30 @@ export async function startGatewayProcess(env: Record<string, string> = {}): Pro
     },
   };
 }
+
+/** A `picoclaw --console` child on free ports, once its console text is out. */
+export interface ConsoleProcess {
+  child: RunningBinary;
+  /** The dashboard's port. */
+  port: number;
+  /** The printed launcher token, or "" when it comes from PICOCLAW_LAUNCHER_TOKEN. */
+  token: string;
+}
+
+/**
+ * Starts `picoclaw --console --port 0` (gateway on port 0 too) in `home` and waits until the
+ * console has printed the dashboard URL and the gateway line. A child that fails to get there
+ * is stopped before the error is thrown.
+ */
+export async function startConsoleBinary(home: string, env: Record<string, string> = {}): Promise<ConsoleProcess> {
+  const child = startBinary(["--console", "--port", "0"], childEnv(home, { PICOCLAW_GATEWAY_PORT: "0", ...env }));
+  try {
+    const [, port] = await child.waitFor(/Dashboard:\s+http:\/\/localhost:(\d+)\//);
+    await child.waitFor(/Gateway:/);
+    const token = child.stdout().match(/Launcher token: ([0-9a-f]{64})/)?.[1] ?? "";
+    return { child, port: Number(port), token };
+  } catch (err) {
+    await child.stop();
+    throw err;
+  }
+}
