@@ -1,62 +1,27 @@
 import { requirement } from "../helpers/requirements.ts";
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
-import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, writeSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ConfigStore, loadConfig } from "../../mod/config/mod.ts";
 import { PicoclawError } from "../../mod/errors/mod.ts";
 import { childEnv, runBinary, startBinary } from "../helpers/binary.ts";
+import { canMountTmpfs, fillUp, mountTinyFs, unmount } from "../helpers/tmpfs.ts";
 
 const SECURITY_YML = "# secrets\nchannels:\n  pico:\n    token: disk-test-token-0123456789\n";
 
-/** A tiny tmpfs we can fill or make read-only; needs root (CI runs as root). */
-function mountTinyFs(): string | undefined {
-  const dir = mkdtempSync(join(tmpdir(), "picoclaw-disk-"));
-  const result = spawnSync("mount", ["-t", "tmpfs", "-o", "size=256k,mode=0700", "tmpfs", dir]);
-  if (result.status !== 0) {
-    rmSync(dir, { recursive: true, force: true });
-    return undefined;
-  }
-  return dir;
-}
-
-/** Writes a filler file until the file system is full. */
-function fillUp(dir: string): void {
-  const fd = openSync(join(dir, "filler"), "w");
-  const chunk = Buffer.alloc(4096, 1);
-  try {
-    for (;;) writeSync(fd, chunk);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== "ENOSPC") throw err;
-  } finally {
-    closeSync(fd);
-  }
-}
-
-const canMount = requirement(
-  process.getuid?.() === 0 && (() => {
-    const probe = mountTinyFs();
-    if (!probe) return false;
-    spawnSync("umount", [probe]);
-    rmSync(probe, { recursive: true, force: true });
-    return true;
-  })(),
-  "the full and read-only disk tests need root to mount a small tmpfs",
-);
-if (!canMount) console.warn("Skipping the disk-full and read-only tests: mounting a tmpfs needs root");
+const canMount = requirement(canMountTmpfs(), "the full and read-only disk tests need root to mount a small tmpfs");
 
 let dir: string;
 beforeEach(() => {
   if (!canMount) return;
-  dir = mountTinyFs()!;
+  dir = mountTinyFs("256k")!;
   writeFileSync(join(dir, ".security.yml"), SECURITY_YML, { mode: 0o600 });
   writeFileSync(join(dir, "config.json"), '{ "gateway": { "port": 0 } }\n', { mode: 0o600 });
 });
 afterEach(() => {
   if (!canMount) return;
-  spawnSync("umount", [dir]);
-  rmSync(dir, { recursive: true, force: true });
+  unmount(dir);
 });
 
 async function rotate(): Promise<unknown> {

@@ -1,51 +1,20 @@
 import { Database } from "bun:sqlite";
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
-import { chmodSync, closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createLogger, type Logger } from "../../mod/log/mod.ts";
 import { type HistoryStore, openHistory } from "../../mod/history/mod.ts";
+import { canMountTmpfs, fillUp, mountTinyFs, unmount } from "../helpers/tmpfs.ts";
 
 const isRoot = process.getuid?.() === 0;
 
-/** A 1 MiB tmpfs we can fill or remount read-only; needs root. */
-function mountTinyFs(): string | undefined {
-  const dir = mkdtempSync(join(tmpdir(), "picoclaw-history-disk-"));
-  if (spawnSync("mount", ["-t", "tmpfs", "-o", "size=1m,mode=0700", "tmpfs", dir]).status !== 0) {
-    rmSync(dir, { recursive: true, force: true });
-    return undefined;
-  }
-  return dir;
-}
-
-function unmount(dir: string): void {
-  spawnSync("umount", [dir]);
-  rmSync(dir, { recursive: true, force: true });
-}
-
-const canMount = isRoot && (() => {
-  const probe = mountTinyFs();
-  if (probe) unmount(probe);
-  return probe !== undefined;
-})();
+const canMount = canMountTmpfs();
 const WHY_NOT_MOUNT = "a full disk needs a tmpfs, and mounting one needs root";
 if (!canMount) {
   if (process.env.CI) throw new Error(`Cannot run the history disk tests under CI: ${WHY_NOT_MOUNT}`);
   console.warn(`Skipping the history disk-full tests: ${WHY_NOT_MOUNT}`);
-}
-
-/** Writes a filler file until the file system is full. */
-function fillUp(dir: string): void {
-  const fd = openSync(join(dir, "filler"), "w");
-  const chunk = Buffer.alloc(4096, 1);
-  try {
-    for (;;) writeSync(fd, chunk);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== "ENOSPC") throw err;
-  } finally {
-    closeSync(fd);
-  }
 }
 
 let dir: string | undefined;
@@ -71,7 +40,7 @@ afterEach(async () => {
 function readOnlyHome(prepare: (dir: string) => void = () => {}): string {
   if (isRoot) {
     if (!canMount) throw new Error(`Cannot make a read-only home as root: ${WHY_NOT_MOUNT}`);
-    dir = mountTinyFs()!;
+    dir = mountTinyFs("1m")!;
     prepare(dir);
     expect(spawnSync("mount", ["-o", "remount,ro", dir]).status).toBe(0);
   } else {
@@ -115,7 +84,7 @@ describe("history on a read-only home", () => {
 
 describe.skipIf(!canMount)("history on a full disk", () => {
   test("a database that cannot be created on a full disk: memory store, logged once", () => {
-    dir = mountTinyFs()!;
+    dir = mountTinyFs("1m")!;
     fillUp(dir);
     store = openHistory({ path: join(dir, "picoclaw.db"), log });
     expect(store.kind).toBe("memory");
@@ -124,7 +93,7 @@ describe.skipIf(!canMount)("history on a full disk", () => {
   });
 
   test("the disk filling up mid-run: one log line, nothing thrown, the batch lands once space is back", async () => {
-    dir = mountTinyFs()!;
+    dir = mountTinyFs("1m")!;
     store = openHistory({ path: join(dir, "picoclaw.db"), log });
     expect(store.kind).toBe("sqlite");
     store.append(message(0));
