@@ -13,7 +13,7 @@ let client: PicoClient | undefined;
 let remote: ReturnType<typeof startRemotePico> | undefined;
 let logs: string[] = [];
 afterEach(() => {
-  client?.stop();
+  void client?.stop();
   client = undefined;
   remote?.stop();
   remote = undefined;

@@ -44,6 +44,9 @@ export interface PicoClientOptions {
   streamQuietMs?: number;
 }
 
+/** How long `stop()` waits for the remote to answer the close. */
+const STOP_WAIT_MS = 1000;
+
 /** The HTTP status of a refused handshake, from Bun's error text ("Expected 101 status code: 401"). */
 function handshakeStatus(message: string): number | undefined {
   const match = /status code:? (\d{3})/i.exec(message);
@@ -94,24 +97,36 @@ export class PicoClient {
     if (this.#settings.enabled && this.#settings.url) this.#dial();
   }
 
-  /** Closes with 1000 and stops reconnecting. */
-  stop(): void {
+  /** Closes with 1000 and stops reconnecting; resolves when the close is done (at most 1 s). */
+  stop(): Promise<void> {
     this.#generation++;
     clearTimeout(this.#retryTimer);
     clearInterval(this.#livenessTimer);
     this.#retryTimer = undefined;
     this.#livenessTimer = undefined;
     this.#closeLink();
-    this.#socket?.close(1000, "client stopping");
+    const socket = this.#socket;
     this.#socket = undefined;
     this.#state = "disconnected";
     this.#connectedAt = 0;
     this.#retryAt = 0;
+    if (!socket || socket.readyState === WebSocket.CLOSED) return Promise.resolve();
+    // Resolves once the close handshake is done (at most 1 s), so a stopping process does not
+    // exit before its 1000 reaches the remote.
+    const closed = new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, STOP_WAIT_MS);
+      socket.addEventListener("close", () => {
+        clearTimeout(timer);
+        resolve();
+      }, { once: true });
+    });
+    socket.close(1000, "client stopping");
+    return closed;
   }
 
   /** Applies new settings (from the dashboard): stops, then starts again if enabled. */
   reconfigure(settings: Config["channels"]["pico_client"]): void {
-    this.stop();
+    void this.stop();
     this.#settings = settings;
     this.#backoff = new Backoff(this.#options.backoff);
     this.#authProblemLogged = false;
