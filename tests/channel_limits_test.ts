@@ -1,7 +1,8 @@
+import { Conversation, MAX_QUEUED_PER_SESSION } from "../mod/conversation/mod.ts";
 import { afterEach, describe, expect, test } from "bun:test";
 import { MemoryHistoryStore } from "../mod/history/mod.ts";
 import { type Agent, createEchoAgent } from "../mod/agent/mod.ts";
-import { MAX_QUEUED_PER_SESSION, PicoChannel } from "../mod/channel/mod.ts";
+import { PicoChannel } from "../mod/channel/mod.ts";
 import { type Gateway, startGateway } from "../mod/gateway/mod.ts";
 import { createLogger } from "../mod/log/mod.ts";
 import { createMetrics } from "../mod/metrics/mod.ts";
@@ -43,7 +44,12 @@ function startGatewayWith(agent: Agent): { gateway: Gateway; channel: PicoChanne
   const log = createLogger({ stderr: false });
   const metrics = createMetrics();
   const history = new MemoryHistoryStore();
-  const channel = new PicoChannel({ store, agent, history, log, metrics });
+  const channel = new PicoChannel({
+    store,
+    conversation: new Conversation({ agent, history, log, metrics }),
+    log,
+    metrics,
+  });
   const gateway = startGateway({ store, channel, history, agent, log, metrics });
   return { gateway, channel, url: (path) => `127.0.0.1:${gateway.port}${path}` };
 }

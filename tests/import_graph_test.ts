@@ -12,6 +12,8 @@ const MOD = join(import.meta.dir, "..", "mod");
 const SERVERS = new Set(["gateway", "launcher"]);
 /** Channel adapters (today `channel` and the `pico` codec and client; DESIGN.md's `channels/` later). */
 const CHANNELS = new Set(["channel", "pico", "channels"]);
+/** The conversation core: channels are built around it, so it never imports one (DESIGN.md). */
+const CORE = "conversation";
 
 /** One relative import: the importing file and the file it names, both relative to `mod/`. */
 interface Edge {
@@ -101,6 +103,9 @@ function violations(files: ReadonlyMap<string, string>): string[] {
     if (CHANNELS.has(from) && SERVERS.has(to)) {
       problems.push(`${file} imports ${target}: a channel never imports a server`);
     }
+    if (from === CORE && (CHANNELS.has(to) || SERVERS.has(to))) {
+      problems.push(`${file} imports ${target}: the conversation core never imports a channel or a server`);
+    }
   }
   const cycle = findCycle(folderGraph(edges));
   if (cycle) problems.push(`cycle between folders: ${cycle}`);
@@ -177,6 +182,12 @@ describe("import graph checks", () => {
     ]);
     expect(violations(tree({ "pico/client.ts": `import "../launcher/mod.ts";` }))).toEqual([
       "pico/client.ts imports launcher/mod.ts: a channel never imports a server",
+    ]);
+  });
+
+  test("violations() flags the conversation core importing a channel", () => {
+    expect(violations(tree({ "conversation/conversation.ts": `import "../channel/mod.ts";` }))).toEqual([
+      "conversation/conversation.ts imports channel/mod.ts: the conversation core never imports a channel or a server",
     ]);
   });
 

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { createEchoAgent } from "../mod/agent/mod.ts";
+import { Conversation } from "../mod/conversation/mod.ts";
 import { ConfigSchema } from "../mod/config/mod.ts";
 import { type HistoryStore, MemoryHistoryStore } from "../mod/history/mod.ts";
 import { createLogger } from "../mod/log/mod.ts";
@@ -34,8 +35,11 @@ function makeClient(
     settings: config.channels.pico_client,
     liveness,
     streamQuietMs,
-    agent: createEchoAgent(),
-    history,
+    conversation: new Conversation({
+      agent: createEchoAgent(),
+      history: history ?? new MemoryHistoryStore(),
+      log: createLogger({ stderr: false }),
+    }),
     log: createLogger({ stderr: (line) => logs.push(line), level: "debug" }),
   });
   client.start();

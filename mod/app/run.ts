@@ -1,4 +1,5 @@
 import { createAgent } from "../agent/mod.ts";
+import { Conversation } from "../conversation/mod.ts";
 import { type HistoryStore, openHistory } from "../history/mod.ts";
 import { PicoChannel } from "../channel/mod.ts";
 import { checkConfig, ConfigStore, hasChanged, type LoadedConfig } from "../config/mod.ts";
@@ -60,12 +61,18 @@ export async function runServerProcess(loaded: LoadedConfig, mode: ProcessMode, 
     });
     const agent = createAgent(loaded.config.agent, history);
     const { pico, pico_client } = loaded.config.channels;
-    const client = new PicoClient({ settings: pico_client, liveness: pico, agent, history, log });
+    const conversation = new Conversation({ agent, history, log, metrics });
+    const client = new PicoClient({ settings: pico_client, liveness: pico, conversation, log });
     // The Pico client redials with its new settings when the dashboard saves them.
     store.subscribe((next, changed) => {
       if (hasChanged(changed, "channels.pico_client.")) client.reconfigure(next.config.channels.pico_client);
     });
-    const channel = new PicoChannel({ store, agent, history, log, metrics });
+    const channel = new PicoChannel({
+      store,
+      conversation,
+      log,
+      metrics,
+    });
     const gateway = startGateway({
       store,
       channel,

@@ -1,29 +1,32 @@
 import type { Server, WebSocketHandler } from "bun";
-import type { Agent } from "../agent/mod.ts";
-import type { HistoryChannel, HistoryStore } from "../history/mod.ts";
+import type { HistoryChannel } from "../history/mod.ts";
 import { type Config, type ConfigStore, hasChanged } from "../config/mod.ts";
+import type { ChatResult, Conversation } from "../conversation/mod.ts";
 import { PicoclawError } from "../errors/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import type { Metrics } from "../metrics/mod.ts";
-import { type ChatRequest, parseChatRequest, parseFrame, serverFrame, toErrorFrame } from "../pico/mod.ts";
+import {
+  type ChatRequest,
+  encodeServerFrame,
+  parseChatRequest,
+  parseFrame,
+  serverFrame,
+  toErrorFrame,
+} from "../pico/mod.ts";
 import type { ConnectionKind, SocketOwner } from "./admission.ts";
-import { type ChatContext, type ChatResult, runChat, Session } from "./chat.ts";
 import { ConnectionState, type PicoSocket } from "./connection.ts";
+import { PicoReplySink } from "./pico_sink.ts";
 import { checkPicoToken } from "./token_admission.ts";
 
 /** How often the sweep sends pings and closes silent or stuck connections. */
 const SWEEP_MS = 250;
 /** A reserved slot whose socket never opened is released after this long. */
 const RESERVATION_MS = 10_000;
-/** Requests one session may have waiting for the agent. */
-export const MAX_QUEUED_PER_SESSION = 64;
-
-/** What the Pico channel needs: the config store (read live), the agent, a logger and the metrics. */
+/** What the Pico channel needs: the config store (read live), the conversation core, a logger and the metrics. */
 export interface PicoChannelOptions {
   store: ConfigStore;
-  agent: Agent;
-  /** Where every message and final reply is kept (SPEC §6). */
-  history: HistoryStore;
+  /** Runs the agent for every message, in order per session, and keeps the history; `close()` closes it too. */
+  conversation: Conversation;
   log: Logger;
   metrics: Metrics;
   /** The clock of the sweep (tests). @default Date.now */
@@ -35,6 +38,19 @@ export interface PicoChannelStatus {
   enabled: boolean;
   connections: number;
   sessions: number;
+}
+
+/** A session's open sockets (its frames fan out to all of them). */
+class SocketSession {
+  readonly id: string;
+  /** The id as a JSON string, serialised once for every frame of the session. */
+  readonly idJson: string;
+  readonly sockets = new Set<PicoSocket>();
+
+  constructor(id: string) {
+    this.id = id;
+    this.idJson = JSON.stringify(id);
+  }
 }
 
 /**
@@ -49,14 +65,13 @@ export class PicoChannel {
   readonly #store: ConfigStore;
   readonly #log: Logger;
   readonly #metrics: Metrics;
-  readonly #chat: ChatContext;
+  readonly #conversation: Conversation;
   readonly #now: () => number;
   readonly #unsubscribe: () => void;
   #tokenGeneration = 0;
   readonly #connections = new Set<PicoSocket>();
   readonly #pending = new Set<ConnectionState>();
-  readonly #sessions = new Map<string, Session>();
-  readonly #abort = new AbortController();
+  readonly #sessions = new Map<string, SocketSession>();
   readonly #sweeper: ReturnType<typeof setInterval>;
 
   constructor(options: PicoChannelOptions) {
@@ -64,18 +79,7 @@ export class PicoChannel {
     this.#log = options.log;
     this.#metrics = options.metrics;
     this.#now = options.now ?? Date.now;
-    this.#chat = {
-      agent: options.agent,
-      history: options.history,
-      broadcast: (session, frame) => {
-        for (const ws of session.sockets) this.#send(ws, frame);
-      },
-      signal: this.#abort.signal,
-      observeLatency: (seconds) => options.metrics.agentLatency.observe(seconds),
-      // Answered as agent_error without detail; logged (once a second at most, no secrets: the error's message only).
-      reportUnexpected: (err) =>
-        this.#log.refusal("agent_unexpected", "error", "agent failed unexpectedly", { error: err }),
-    };
+    this.#conversation = options.conversation;
     this.#sweeper = setInterval(() => this.#sweep(this.#now()), SWEEP_MS);
     this.#sweeper.unref?.();
     this.#unsubscribe = this.#store.subscribe((next, changed) => {
@@ -106,7 +110,7 @@ export class PicoChannel {
 
   /** Sessions tracked in memory (with sockets or queued work); idle ones are dropped. */
   get trackedSessions(): number {
-    return this.#sessions.size;
+    return this.#sessions.size + this.#conversation.busySessions;
   }
 
   /**
@@ -166,7 +170,7 @@ export class PicoChannel {
    * @throws {PicoclawError} `rate_limited` when the session already has 64 requests waiting.
    */
   chat(sessionId: string, request: ChatRequest, channel: HistoryChannel): Promise<ChatResult> {
-    return this.#enqueue(this.#session(sessionId), request, channel);
+    return this.#converse(sessionId, request, channel);
   }
 
   /** Closes (4001) the dashboard sockets of login sessions that ended: logout, revocation, key rotation. */
@@ -209,23 +213,25 @@ export class PicoChannel {
   async close(): Promise<void> {
     this.#unsubscribe();
     clearInterval(this.#sweeper);
-    this.#abort.abort();
+    this.#conversation.close();
     for (const ws of this.#connections) ws.close(1001, "server shutting down");
     const deadline = Date.now() + 1000;
     while (this.#connections.size > 0 && Date.now() < deadline) await Bun.sleep(10);
   }
 
-  #session(id: string): Session {
+  #session(id: string): SocketSession {
     let session = this.#sessions.get(id);
     if (!session) {
-      session = new Session(id);
+      session = new SocketSession(id);
       this.#sessions.set(id, session);
     }
     return session;
   }
 
-  #dropSessionIfIdle(session: Session): void {
-    if (session.sockets.size === 0 && session.queued === 0) this.#sessions.delete(session.id);
+  /** Sends a frame to every socket the session has now (a socket that joins mid-reply gets the rest). */
+  #broadcast(sessionId: string, frame: string): void {
+    const session = this.#sessions.get(sessionId);
+    if (session) { for (const ws of session.sockets) this.#send(ws, frame); }
   }
 
   #open(ws: PicoSocket): void {
@@ -242,7 +248,7 @@ export class PicoChannel {
     const session = this.#sessions.get(ws.data.sessionId);
     if (session) {
       session.sockets.delete(ws);
-      this.#dropSessionIfIdle(session);
+      if (session.sockets.size === 0) this.#sessions.delete(session.id);
     }
     this.#metrics.connections.set(this.#connections.size);
     this.#log.debug("pico connection closed", { id: ws.data.id, code });
@@ -282,8 +288,10 @@ export class PicoChannel {
         return;
       }
       const request = parseChatRequest(frame);
-      const channel = state.kind === "dashboard" ? "dashboard" : "pico";
-      this.#enqueue(this.#session(state.sessionId), request, channel, frame.id).catch(() => {
+      const dashboard = state.kind === "dashboard";
+      // Other tabs see the question before its answer (an echo reply is sent within converse).
+      if (dashboard && !this.#conversation.isFull(state.sessionId)) this.#echoToOtherTabs(ws, request, frame.id);
+      this.#converse(state.sessionId, request, dashboard ? "dashboard" : "pico", frame.id).catch(() => {
         // The error frame already went to the session's sockets.
       });
     } catch (err) {
@@ -294,29 +302,34 @@ export class PicoChannel {
     }
   }
 
-  #enqueue(session: Session, request: ChatRequest, channel: HistoryChannel, requestId?: string): Promise<ChatResult> {
-    if (session.queued >= MAX_QUEUED_PER_SESSION) {
-      throw new PicoclawError("rate_limited", "Too many messages are waiting for the agent in this session");
+  #converse(sessionId: string, request: ChatRequest, channel: HistoryChannel, requestId?: string): Promise<ChatResult> {
+    const session = this.#session(sessionId);
+    const sink = new PicoReplySink(session, (frame) => this.#broadcast(sessionId, frame), requestId);
+    const message = { sessionId, channel, content: request.content, media: request.media, requestId };
+    try {
+      return this.#conversation.converse(message, sink);
+    } finally {
+      if (session.sockets.size === 0) this.#sessions.delete(sessionId);
     }
-    // The user's message is kept when it is accepted; the reply when it is complete (runChat).
-    this.#chat.history.append({
-      session_id: session.id,
-      role: "user",
+  }
+
+  /**
+   * Shows the user's message in the session's other dashboard tabs: a `message.create` with
+   * `kind: "user"`, sent only to dashboard sockets (a Pico client never sees it, so it cannot
+   * take it for an agent reply).
+   */
+  #echoToOtherTabs(sender: PicoSocket, request: ChatRequest, requestId?: string): void {
+    const session = this.#sessions.get(sender.data.sessionId);
+    if (!session || session.sockets.size < 2) return;
+    const payload = JSON.stringify({
+      message_id: requestId ?? crypto.randomUUID(),
       content: request.content,
-      message_id: requestId !== undefined && requestId.length <= 128 ? requestId : crypto.randomUUID(),
-      channel,
+      kind: "user",
     });
-    const start = () => runChat(this.#chat, session, request, channel, requestId);
-    // An idle session runs at once; a busy one waits for its earlier requests (in order).
-    const run = session.queued === 0 ? start() : session.queue.then(start);
-    session.queued++;
-    const settle = () => {
-      session.queued--;
-      this.#dropSessionIfIdle(session);
-    };
-    // Also marks a rejection as handled: the error frame was already sent.
-    session.queue = run.then(settle, settle);
-    return run;
+    const frame = encodeServerFrame("message.create", session.idJson, payload);
+    for (const ws of session.sockets) {
+      if (ws !== sender && ws.data.kind === "dashboard") this.#send(ws, frame);
+    }
   }
 
   #sweep(now: number): void {

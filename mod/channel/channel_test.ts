@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, test } from "bun:test";
+import { Conversation } from "../conversation/mod.ts";
 import type { Server } from "bun";
 import { makeStore } from "../../tests/helpers/store.ts";
 import { createEchoAgent } from "../agent/mod.ts";
@@ -22,8 +23,11 @@ function channelWithClock() {
   const clock = { now: 1_000_000, reads: 0 };
   const channel = new PicoChannel({
     store: makeStore({ channels: { pico: { enabled: true, token: "t".repeat(32), max_connections: 1 } } }),
-    agent: createEchoAgent(),
-    history: new MemoryHistoryStore(),
+    conversation: new Conversation({
+      agent: createEchoAgent(),
+      history: new MemoryHistoryStore(),
+      log: createLogger({ stderr: false }),
+    }),
     log: createLogger({ stderr: false }),
     metrics: createMetrics(),
     now: () => {

@@ -1,5 +1,4 @@
-import type { HistoryStore } from "../history/mod.ts";
-import type { Agent, AgentChunk } from "../agent/mod.ts";
+import type { Conversation, FinishedReply, ReplySink } from "../conversation/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import { type AgentJob, AgentQueue } from "./_agent_queue.ts";
 import type { RecentIds } from "./_recent_ids.ts";
@@ -22,7 +21,8 @@ export function agentSessionId(remoteSessionId: string): string {
 export interface RemoteLinkOptions {
   /** Sends a frame on this connection; false when the socket is no longer open. */
   send: (frame: string) => boolean;
-  agent: Agent;
+  /** Runs the local agent and keeps the history (channel `pico_client`). */
+  conversation: Conversation;
   log: Logger;
   /** The session for frames that name none (the configured `session_id`). */
   defaultSessionId: string;
@@ -32,8 +32,6 @@ export interface RemoteLinkOptions {
   quietMs: number;
   /** Ids of the client's own recent `message.send`s (the loop guard), shared across connections. */
   sentIds: RecentIds;
-  /** Where the remote's messages and the answers are kept (channel `pico_client`). */
-  history?: HistoryStore;
 }
 
 /**
@@ -126,30 +124,35 @@ export class RemoteLink {
   }
 
   async #answer(job: AgentJob, signal: AbortSignal): Promise<void> {
-    let reply: AgentChunk = { text: "" };
-    const request = { sessionId: agentSessionId(job.sessionId), content: job.content, media: job.media };
-    const history = this.#options.history;
-    history?.append({
-      session_id: request.sessionId,
-      role: "user",
-      content: job.content,
-      message_id: crypto.randomUUID(),
-      channel: "pico_client",
-    });
-    for await (const chunk of this.#options.agent.reply(request, signal)) reply = chunk;
-    if (signal.aborted) return;
-    const id = crypto.randomUUID();
-    history?.append({
-      session_id: request.sessionId,
-      role: "assistant",
-      content: reply.text,
-      message_id: id,
-      channel: "pico_client",
-      model_name: this.#options.agent.model || null,
-    });
-    const payload = reply.media?.length ? { content: reply.text, media: reply.media } : { content: reply.text };
+    const sessionId = agentSessionId(job.sessionId);
+    const message = { sessionId, channel: "pico_client" as const, content: job.content, media: job.media, signal };
+    await this.#options.conversation.converse(message, new AnswerSink(job.sessionId, this.#options));
+  }
+}
+
+/** Sends the final reply back to the remote as one `message.send` (nothing while it streams). */
+class AnswerSink implements ReplySink {
+  readonly #remoteSessionId: string;
+  readonly #options: RemoteLinkOptions;
+
+  constructor(remoteSessionId: string, options: RemoteLinkOptions) {
+    this.#remoteSessionId = remoteSessionId;
+    this.#options = options;
+  }
+
+  started(): void {}
+  progress(): void {}
+  failed(): void {}
+
+  finished(reply: FinishedReply): void {
+    const payload = reply.media?.length ? { content: reply.content, media: reply.media } : { content: reply.content };
     // Remembered before sending: the remote's answer may come back before send() returns.
-    this.#options.sentIds.add(id);
-    this.#options.send(encodeClientFrame("message.send", { id, session_id: job.sessionId, payload }));
+    this.#options.sentIds.add(reply.messageId);
+    const frame = encodeClientFrame("message.send", {
+      id: reply.messageId,
+      session_id: this.#remoteSessionId,
+      payload,
+    });
+    this.#options.send(frame);
   }
 }

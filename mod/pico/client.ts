@@ -1,6 +1,5 @@
-import type { Agent } from "../agent/mod.ts";
 import type { Config } from "../config/mod.ts";
-import type { HistoryStore } from "../history/mod.ts";
+import type { Conversation } from "../conversation/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import { RecentIds } from "./_recent_ids.ts";
 import { RemoteLink } from "./_remote_link.ts";
@@ -32,9 +31,8 @@ export interface PicoClientOptions {
    * frames over `max_message_bytes` (default 1 MiB) are dropped. The Pico channel's settings fit.
    */
   liveness: { ping_interval: number; read_timeout: number; max_message_bytes?: number };
-  agent: Agent;
-  /** Where the remote's messages and the answers are kept (SPEC §6, channel `pico_client`). */
-  history?: HistoryStore;
+  /** Runs the local agent and keeps the history (SPEC §6, channel `pico_client`). */
+  conversation: Conversation;
   log: Logger;
   backoff?: BackoffOptions;
   /**
@@ -242,13 +240,12 @@ export class PicoClient {
   #openLink(socket: WebSocket): RemoteLink {
     return new RemoteLink({
       send: (frame) => socket.readyState === WebSocket.OPEN && (socket.send(frame), true),
-      agent: this.#options.agent,
+      conversation: this.#options.conversation,
       log: this.#log,
       defaultSessionId: this.#settings.session_id,
       maxFrameBytes: this.#options.liveness.max_message_bytes ?? 1024 * 1024,
       quietMs: this.#options.streamQuietMs ?? 2000,
       sentIds: this.#sentIds,
-      history: this.#options.history,
     });
   }
 

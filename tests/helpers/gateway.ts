@@ -1,4 +1,5 @@
 import { createAgent } from "../../mod/agent/mod.ts";
+import { Conversation } from "../../mod/conversation/mod.ts";
 import { PicoChannel } from "../../mod/channel/mod.ts";
 import { type HistoryStore, MemoryHistoryStore } from "../../mod/history/mod.ts";
 import type { ConfigStore } from "../../mod/config/mod.ts";
@@ -43,7 +44,12 @@ export function startTestGateway(
   const metrics = createMetrics();
   const history = new MemoryHistoryStore();
   const agent = createAgent(store.config.agent, history);
-  const channel = new PicoChannel({ store, agent, history, log, metrics });
+  const channel = new PicoChannel({
+    store,
+    conversation: new Conversation({ agent, history, log, metrics }),
+    log,
+    metrics,
+  });
   const gateway = startGateway({ store, channel, history, agent, log, metrics, picoClientStatus });
   return {
     gateway,

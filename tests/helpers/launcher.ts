@@ -1,4 +1,5 @@
 import { createAgent } from "../../mod/agent/mod.ts";
+import { Conversation } from "../../mod/conversation/mod.ts";
 import { PicoChannel } from "../../mod/channel/mod.ts";
 import { openHistory } from "../../mod/history/mod.ts";
 import { ConfigStore, loadConfig } from "../../mod/config/mod.ts";
@@ -62,7 +63,13 @@ export async function makeTestLauncher(options: TestLauncherOptions = {}): Promi
   const metrics = createMetrics();
   const history = openHistory({ path: loaded.paths.historyFile, log });
   const agent = createAgent(loaded.config.agent, history);
-  const channel = new PicoChannel({ store, agent, history, log, metrics, now: options.now });
+  const channel = new PicoChannel({
+    store,
+    conversation: new Conversation({ agent, history, log, metrics }),
+    log,
+    metrics,
+    now: options.now,
+  });
   const gateway = startGateway({ store, channel, history, agent, log, metrics });
   const token = await resolveLauncherToken(store);
   const shared = {
