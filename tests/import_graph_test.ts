@@ -11,7 +11,7 @@ const MOD = join(import.meta.dir, "..", "mod");
 /** Servers: Hono apps that own a port. */
 const SERVERS = new Set(["gateway", "launcher"]);
 /** Channel adapters (today `channel` and the `pico` codec and client; DESIGN.md's `channels/` later). */
-const CHANNELS = new Set(["channel", "pico", "channels"]);
+const CHANNELS = new Set(["channel", "pico", "channels", "chat_app", "telegram", "discord"]);
 /** The conversation core: channels are built around it, so it never imports one (DESIGN.md). */
 const CORE = "conversation";
 

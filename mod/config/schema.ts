@@ -69,13 +69,22 @@ export function isValidSessionId(value: string): boolean {
   return SESSION_ID.test(value);
 }
 
-function urlWithSchemes(schemes: string[], expected: string) {
+function urlWithSchemes(schemes: string[], expected: string, fallback = "") {
   const accepts = (v: string) => {
     if (v === "") return true;
     if (!URL.canParse(v)) return false;
     return schemes.includes(new URL(v).protocol);
   };
-  return leaf(z._default(z.string().check(z.refine(accepts)), ""), { kind: "string", expected, url: true });
+  return leaf(z._default(z.string().check(z.refine(accepts)), fallback), { kind: "string", expected, url: true });
+}
+
+/** A list of user ids or names (`allow_from`): each 1-64 characters, at most 1000. */
+function idList(expected: string) {
+  const id = z.string().check(z.minLength(1), z.maxLength(64));
+  return leaf(z._default(z.array(id).check(z.maxLength(1000)), []), {
+    kind: "list",
+    expected: `a list of ${expected}`,
+  });
 }
 
 /** `config.json`: every key optional, defaults from SPEC.md §2. */
@@ -112,8 +121,20 @@ export const ConfigSchema = z.object({
         expected: "1-128 characters of A-Z a-z 0-9 . _ : -",
       }),
     }),
-    telegram: section({ enabled: bool(false), token: secret() }),
-    discord: section({ enabled: bool(false), token: secret() }),
+    telegram: section({
+      enabled: bool(false),
+      token: secret(),
+      /** Telegram user ids or `@usernames`; empty = nobody (SPEC §8). */
+      allow_from: idList("Telegram user ids or @usernames"),
+      api_base: urlWithSchemes(["http:", "https:"], "an http:// or https:// URL", "https://api.telegram.org"),
+    }),
+    discord: section({
+      enabled: bool(false),
+      token: secret(),
+      /** Discord user ids; empty = nobody (SPEC §8). */
+      allow_from: idList("Discord user ids"),
+      api_base: urlWithSchemes(["http:", "https:"], "an http:// or https:// URL", "https://discord.com/api/v10"),
+    }),
   }),
   agent: section({
     provider: leaf(z._default(z.enum(["echo", "openai"]), "echo"), {
