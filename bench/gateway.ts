@@ -3,7 +3,8 @@
  * Gateway benchmark (`make bench`): in one run, against (a) the product's gateway
  * (`dist/picoclaw gateway`, echo agent), (b) a bare `Bun.serve` WebSocket echo
  * (`bench/bare_echo_server.ts`) and, for scale, (c) a bare server sending the protocol's
- * three frames per message (`bench/bare_three_frame_server.ts`), measures:
+ * three frames per message (`bench/bare_three_frame_server.ts`) and (d) the gateway with chat
+ * history off (`history.enabled: false`, to show what storing every message costs), measures:
  *  - closed-loop round trips `message.send` → `message.create` with 50 connections for 10 s
  *    (throughput, p50, p99 latency);
  *  - server RSS growth with 5 000 idle (authenticated) connections.
@@ -41,7 +42,32 @@ interface Target {
   isReply: (data: string) => boolean;
 }
 
-const home = mkdtempSync(join(tmpdir(), "picoclaw-bench-"));
+/** The product's gateway in its own home; `history` false turns chat history off. */
+function gatewayTarget(name: string, history: boolean): Target {
+  const home = mkdtempSync(join(tmpdir(), "picoclaw-bench-"));
+  homes.push(home);
+  return {
+    name,
+    start: () =>
+      startServer([BINARY, "gateway"], {
+        PATH: process.env.PATH ?? "",
+        HOME: home,
+        PICOCLAW_HOME: home,
+        PICOCLAW_HISTORY_ENABLED: String(history),
+        PICOCLAW_GATEWAY_PORT: "0",
+        PICOCLAW_CHANNELS_PICO_ENABLED: "true",
+        PICOCLAW_CHANNELS_PICO_TOKEN: TOKEN,
+        PICOCLAW_CHANNELS_PICO_MAX_CONNECTIONS: String(IDLE + 1000),
+        // The per-connection frame limit (20/s) would cap a closed loop; the bench measures the path.
+        PICOCLAW_CHANNELS_PICO_MAX_FRAMES_PER_SECOND: "0",
+      }, /gateway listening host=\S+ port=(\d+)/),
+    url: (port) => `ws://127.0.0.1:${port}/pico`,
+    headers: { authorization: `Bearer ${TOKEN}` },
+    isReply: (data) => data.startsWith('{"type":"message.create"'),
+  };
+}
+
+const homes: string[] = [];
 const targets: Target[] = [
   {
     name: "bare Bun.serve echo",
@@ -67,24 +93,8 @@ const targets: Target[] = [
     headers: {},
     isReply: (data) => data.startsWith('{"type":"message.create"'),
   },
-  {
-    name: "picoclaw gateway",
-    start: () =>
-      startServer([BINARY, "gateway"], {
-        PATH: process.env.PATH ?? "",
-        HOME: home,
-        PICOCLAW_HOME: home,
-        PICOCLAW_GATEWAY_PORT: "0",
-        PICOCLAW_CHANNELS_PICO_ENABLED: "true",
-        PICOCLAW_CHANNELS_PICO_TOKEN: TOKEN,
-        PICOCLAW_CHANNELS_PICO_MAX_CONNECTIONS: String(IDLE + 1000),
-        // The per-connection frame limit (20/s) would cap a closed loop; the bench measures the path.
-        PICOCLAW_CHANNELS_PICO_MAX_FRAMES_PER_SECOND: "0",
-      }, /gateway listening host=\S+ port=(\d+)/),
-    url: (port) => `ws://127.0.0.1:${port}/pico`,
-    headers: { authorization: `Bearer ${TOKEN}` },
-    isReply: (data) => data.startsWith('{"type":"message.create"'),
-  },
+  gatewayTarget("picoclaw gateway", true),
+  gatewayTarget("picoclaw gateway, history off", false),
 ];
 
 /** Opens `n` sockets, `batch` at a time. */
@@ -195,7 +205,7 @@ try {
   memory = [];
   for (const target of targets) memory.push(await withServer(target, (s) => idleMemory(target, s)));
 } finally {
-  rmSync(home, { recursive: true, force: true });
+  for (const home of homes) rmSync(home, { recursive: true, force: true });
 }
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -209,7 +219,7 @@ const summary = results.map((r, i) => ({
   ...memory[i],
 }));
 
-const [bare, threeFrames, product] = summary;
+const [bare, threeFrames, product, historyOff] = summary;
 console.log(
   `\nGateway benchmark: ${CONNECTIONS} connections, ${SECONDS} s closed loop (mean of ${ROUNDS} rounds); ` +
     `${IDLE} idle connections for RSS.\n`,
@@ -244,6 +254,10 @@ const throughputRatio = product.perSecond / bare.perSecond;
 const p99Ratio = product.p99 / bare.p99;
 console.log(`\nthroughput ratio product/bare: ${fmt(throughputRatio, 2)} (target >= 0.90)`);
 console.log(`p99 ratio product/bare:        ${fmt(p99Ratio, 2)} (target <= 1.20)`);
+console.log(
+  `history on/off:                ${fmt(product.perSecond / historyOff.perSecond, 2)} (target >= 0.90; ` +
+    `p99 ${fmt(product.p99, 3)} vs ${fmt(historyOff.p99, 3)} ms)`,
+);
 console.log(`idle RSS per connection:       ${fmt(product.perConnection / 1024, 2)} KB (target <= 8 KB)`);
 console.log(
   `for scale, bare 3-frame echo/bare: throughput ${fmt(threeFrames.perSecond / bare.perSecond, 2)}, ` +
