@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { openPico } from "./helpers/gateway.ts";
-import { makeTestLauncher, type TestLauncher } from "./helpers/launcher.ts";
+import { makeTestLauncher, picoChannelFiles, type TestLauncher } from "./helpers/launcher.ts";
 import { rawHandshake } from "./helpers/raw_ws.ts";
 
 const PICO_TOKEN = "pico-token-for-disable-test-0123456789";
@@ -15,10 +15,7 @@ describe("channels.pico.enabled turned off", () => {
   test("closes public /pico and /pico/ws sockets with 1001 and leaves the dashboard's sockets open", async () => {
     launcher = await makeTestLauncher({
       serve: true,
-      files: {
-        "config.json": JSON.stringify({ channels: { pico: { enabled: true } } }),
-        ".security.yml": `channels:\n  pico:\n    token: "${PICO_TOKEN}"\n`,
-      },
+      files: picoChannelFiles(PICO_TOKEN),
     });
     const cookie = await launcher.login();
     const origin = `http://127.0.0.1:${launcher.port}`;

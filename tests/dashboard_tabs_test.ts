@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { openPico } from "./helpers/gateway.ts";
-import { makeTestLauncher, type TestLauncher } from "./helpers/launcher.ts";
+import { makeTestLauncher, picoChannelFiles, type TestLauncher } from "./helpers/launcher.ts";
 
 const PICO_TOKEN = "pico-token-for-tabs-test-0123456789";
 
@@ -14,10 +14,7 @@ describe("one session open in several dashboard tabs", () => {
   test("the other tabs get the user's message (kind user) before its reply; the sender and public sockets do not", async () => {
     launcher = await makeTestLauncher({
       serve: true,
-      files: {
-        "config.json": JSON.stringify({ channels: { pico: { enabled: true } } }),
-        ".security.yml": `channels:\n  pico:\n    token: "${PICO_TOKEN}"\n`,
-      },
+      files: picoChannelFiles(PICO_TOKEN),
     });
     const cookie = await launcher.login();
     const origin = `http://127.0.0.1:${launcher.port}`;

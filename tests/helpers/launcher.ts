@@ -32,6 +32,14 @@ export interface TestLauncher {
   stop(): Promise<void>;
 }
 
+/** Home files that turn the public Pico channel on with `token` (for tests that mix public and dashboard sockets). */
+export function picoChannelFiles(token: string): Record<string, string> {
+  return {
+    "config.json": JSON.stringify({ channels: { pico: { enabled: true } } }),
+    ".security.yml": `channels:\n  pico:\n    token: "${token}"\n`,
+  };
+}
+
 /** Options: files in the home, env on top, and whether to serve on a real port. */
 export interface TestLauncherOptions {
   files?: Record<string, string>;
