@@ -94,9 +94,23 @@ setupTokens();
 setupSettings();
 startChat();
 void refreshStatus().catch(reportError).then(pollStatus);
+// "Not now" is remembered by this browser (localStorage), so the first-run card stops asking here.
+const SETUP_LATER = "picoclaw-setup-later";
+function setupPostponed(): boolean {
+  try {
+    return localStorage.getItem(SETUP_LATER) === "yes";
+  } catch {
+    return false;
+  }
+}
 byId("setup-later").addEventListener("click", () => {
-  sessionStorage.setItem("picoclaw-setup-later", "yes");
+  try {
+    localStorage.setItem(SETUP_LATER, "yes");
+  } catch {
+    // Storage blocked: hidden for this page only.
+  }
   byId("setup").hidden = true;
 });
 const auth = await api<{ initialized: boolean }>("/api/auth/status").catch(() => undefined);
-if (auth && !auth.initialized && sessionStorage.getItem("picoclaw-setup-later") !== "yes") byId("setup").hidden = false;
+if (auth && !auth.initialized && !setupPostponed()) byId("setup").hidden = false;
+byId("setup").dataset.checked = "true"; // decided: shown or not (the browser tests wait for this)

@@ -9,6 +9,8 @@ import * as settingsTs from "../../web/settings.ts" with { type: "text" };
 import * as styleCss from "../../web/style.css" with { type: "text" };
 import * as tokensTs from "../../web/tokens.ts" with { type: "text" };
 import * as themeTs from "../../web/theme.ts" with { type: "text" };
+import * as messagesTs from "../../web/messages.ts" with { type: "text" };
+import * as retryCountdownTs from "../../web/retry_countdown.ts" with { type: "text" };
 import * as manifest from "../../web/manifest.webmanifest" with { type: "text" };
 import icon192 from "../../web/icons/icon-192.png" with { type: "file" };
 import icon512 from "../../web/icons/icon-512.png" with { type: "file" };
@@ -53,6 +55,8 @@ const SCRIPTS: Record<string, unknown> = {
   settings: settingsTs,
   tokens: tokensTs,
   theme: themeTs,
+  messages: messagesTs,
+  retry_countdown: retryCountdownTs,
 };
 
 /**
