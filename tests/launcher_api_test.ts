@@ -21,7 +21,7 @@ describe("logged-in API", () => {
     launcher = await makeTestLauncher();
     const cookie = await launcher.login();
     const status = await getJson("/api/status", cookie);
-    expect(status.pico).toEqual({ enabled: false, connections: 0, sessions: 0 });
+    expect(status.pico).toEqual({ enabled: false, connections: 0, sessions: 0, dashboard_connections: 0 });
     expect(status.agent).toEqual({ provider: "echo", model: "" });
     expect(status.launcher.token_source).toBe("random");
   });
@@ -185,6 +185,22 @@ describe("GET /pico/ws (dashboard chat socket)", () => {
     expect((await client.next("message.create")).payload?.content).toBe("from the dashboard");
     expect(launcher.channel.status().connections).toBe(1);
     client.close();
+  });
+
+  test("GET /api/status counts dashboard tabs apart from external Pico connections", async () => {
+    const { cookie, origin } = await served();
+    const external = await openPico(`ws://127.0.0.1:${launcher.gateway.port}/pico`, {
+      headers: { authorization: `Bearer ${PICO_TOKEN}` },
+    });
+    const tabs = [
+      await openPico(`ws://127.0.0.1:${launcher.port}/pico/ws?session_id=a`, { headers: { cookie, origin } }),
+      await openPico(`ws://127.0.0.1:${launcher.port}/pico/ws?session_id=b`, { headers: { cookie, origin } }),
+    ];
+    const status = await getJson("/api/status", cookie);
+    expect(status.pico).toEqual({ enabled: true, connections: 3, sessions: 3, dashboard_connections: 2 });
+    // The gateway's own /api/status keeps the SPEC 3.4 fields only.
+    expect(launcher.gateway.status().pico).toEqual({ enabled: true, connections: 3, sessions: 3 });
+    for (const client of [external, ...tabs]) client.close();
   });
 
   test("refuses a foreign or missing Origin with 403, even with a valid cookie", async () => {

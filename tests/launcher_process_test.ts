@@ -76,6 +76,32 @@ describe("launcher token resolution (process)", () => {
     expect(res.headers.getSetCookie()[0]).toContain("picoclaw_session=");
   });
 
+  test("plain picoclaw logs one line with the dashboard URL and the token file, never the token", async () => {
+    home = makeTempHome();
+    child = startBinary(["--port", "0"], childEnv(home.path, { PICOCLAW_GATEWAY_PORT: "0" }));
+    const port = await child.launcherPort();
+    const [line] = await child.waitFor(/^.*dashboard ready .*$/m);
+    expect(line).toContain(`url=http://localhost:${port}/`);
+    expect(line).toContain(`launcher_token_file=${home.file("launcher-config.json")}`);
+    const token = JSON.parse(readFileSync(home.file("launcher-config.json"), "utf8")).launcher_token;
+    expect(token).toMatch(/^[0-9a-f]{64}$/);
+    expect(logText()).toContain(line);
+    for (const text of [child.stdout(), child.stderr(), logText()]) expect(text).not.toContain(token);
+    expect(child.stdout()).toBe("");
+  });
+
+  test("plain picoclaw names PICOCLAW_LAUNCHER_TOKEN when the token comes from there", async () => {
+    home = makeTempHome();
+    const token = "env-launcher-token-0123456789abcdef";
+    child = startBinary(
+      ["--port", "0"],
+      childEnv(home.path, { PICOCLAW_GATEWAY_PORT: "0", PICOCLAW_LAUNCHER_TOKEN: token }),
+    );
+    const [line] = await child.waitFor(/^.*dashboard ready .*$/m);
+    expect(line).toContain("launcher_token_env=PICOCLAW_LAUNCHER_TOKEN");
+    for (const text of [child.stdout(), child.stderr(), logText()]) expect(text).not.toContain(token);
+  });
+
   test("exits 1 naming the port and how to change it when the launcher port is in use", async () => {
     home = makeTempHome();
     const blocker = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response("busy") });

@@ -1,5 +1,7 @@
 /** Helpers shared by the dashboard's page scripts. */
 
+import { describeApiError } from "./messages.ts";
+
 /** An API error with the server's code, message and HTTP status. */
 export class ApiError extends Error {
   readonly status: number;
@@ -36,10 +38,14 @@ export async function api<T = Record<string, unknown>>(path: string, body?: unkn
   return data as T;
 }
 
-function describeError(status: number, data: { error?: string; message?: string }, retryAfter: number): string {
+function describeError(
+  status: number,
+  data: { error?: string; message?: string; details?: unknown },
+  retryAfter: number,
+): string {
   if (status === 429) return `Too many failed attempts. Try again in ${retryAfter} s.`;
   if (data.error === "invalid_token") return "That token is not right.";
-  return data.message ?? `Request failed (${status})`;
+  return describeApiError(data, `Request failed (${status})`);
 }
 
 /** The element with this id (throws if the page lacks it, which is a bug). */

@@ -28,8 +28,15 @@ function formatUptime(seconds: number): string {
 interface Status {
   version: string;
   uptime_s: number;
-  pico: { enabled: boolean; connections: number; sessions: number };
-  pico_client: { enabled: boolean; state: string; last_error?: string | null; reconnects?: number };
+  pico: { enabled: boolean; connections: number; sessions: number; dashboard_connections?: number };
+  pico_client: {
+    enabled: boolean;
+    state: string;
+    last_error?: string | null;
+    reconnects?: number;
+    connected_since?: string | null;
+    next_retry_in_s?: number | null;
+  };
   agent: { provider: string; model: string };
 }
 
@@ -41,11 +48,18 @@ async function refreshStatus(): Promise<void> {
     ? `${status.agent.provider} (${status.agent.model})`
     : status.agent.provider;
   byId("st-pico").textContent = status.pico.enabled ? "enabled" : "disabled";
-  byId("st-connections").textContent = String(status.pico.connections);
+  // `connections` counts every socket; the dashboard's own tabs are shown apart from external Pico clients.
+  const tabs = status.pico.dashboard_connections ?? 0;
+  byId("st-connections").textContent = String(status.pico.connections - tabs);
+  byId("st-dashboard-connections").textContent = String(tabs);
   byId("st-sessions").textContent = String(status.pico.sessions);
   byId("st-client").textContent = status.pico_client.enabled ? status.pico_client.state : "disabled";
   byId("st-client-error").textContent = status.pico_client.last_error ?? "–";
   byId("st-client-reconnects").textContent = String(status.pico_client.reconnects ?? "–");
+  const since = status.pico_client.connected_since;
+  byId("st-client-since").textContent = since ? new Date(since).toLocaleString() : "–";
+  const retry = status.pico_client.next_retry_in_s;
+  byId("st-client-retry").textContent = retry === null || retry === undefined ? "–" : `in ${retry} s`;
 }
 
 async function pollStatus(): Promise<void> {
@@ -80,9 +94,23 @@ setupTokens();
 setupSettings();
 startChat();
 void refreshStatus().catch(reportError).then(pollStatus);
+// "Not now" is remembered by this browser (localStorage), so the first-run card stops asking here.
+const SETUP_LATER = "picoclaw-setup-later";
+function setupPostponed(): boolean {
+  try {
+    return localStorage.getItem(SETUP_LATER) === "yes";
+  } catch {
+    return false;
+  }
+}
 byId("setup-later").addEventListener("click", () => {
-  sessionStorage.setItem("picoclaw-setup-later", "yes");
+  try {
+    localStorage.setItem(SETUP_LATER, "yes");
+  } catch {
+    // Storage blocked: hidden for this page only.
+  }
   byId("setup").hidden = true;
 });
 const auth = await api<{ initialized: boolean }>("/api/auth/status").catch(() => undefined);
-if (auth && !auth.initialized && sessionStorage.getItem("picoclaw-setup-later") !== "yes") byId("setup").hidden = false;
+if (auth && !auth.initialized && !setupPostponed()) byId("setup").hidden = false;
+byId("setup").dataset.checked = "true"; // decided: shown or not (the browser tests wait for this)

@@ -5,7 +5,7 @@ import { PicoChannel } from "../channel/mod.ts";
 import { checkConfig, ConfigStore, hasChanged, type LoadedConfig } from "../config/mod.ts";
 import { ConfigError } from "../errors/mod.ts";
 import { startGateway } from "../gateway/mod.ts";
-import { consoleText, resolveLauncherToken, startLauncher } from "../launcher/mod.ts";
+import { consoleText, resolveLauncherToken, startLauncher, startLineFields } from "../launcher/mod.ts";
 import { createLogger, type Logger } from "../log/mod.ts";
 import { createMetrics } from "../metrics/mod.ts";
 import { PicoClient } from "../pico/mod.ts";
@@ -104,6 +104,12 @@ export async function runServerProcess(loaded: LoadedConfig, mode: ProcessMode, 
       if (mode.console) {
         const gatewayUrl = `http://${gateway.hostname}:${gateway.port}/`;
         io.stdout(consoleText({ port: launcher.port, public: loaded.launcher.public, token, gatewayUrl }));
+      } else {
+        // Run as a service, nobody sees a console: one line says where to go and where the token is.
+        log.info(
+          "dashboard ready",
+          startLineFields({ port: launcher.port, token, tokenFile: loaded.paths.launcherFile }),
+        );
       }
     }
     const signal = await stopSignal;

@@ -209,6 +209,13 @@ export class PicoChannel {
     return { enabled: this.enabled, connections: this.#connections.size, sessions };
   }
 
+  /** How many open sockets are the dashboard's own `/pico/ws` (browser tabs), not external Pico clients. */
+  dashboardConnections(): number {
+    let count = 0;
+    for (const ws of this.#connections) if (ws.data.kind === "dashboard") count++;
+    return count;
+  }
+
   /** Closes every connection with 1001, cancels agent work and stops the sweep. */
   async close(): Promise<void> {
     this.#unsubscribe();

@@ -32,8 +32,12 @@ export function createApiRoutes(ctx: LauncherContext): Hono<LauncherEnv> {
 
   app.get("/api/status", (c) => {
     const { launcher } = ctx.store.loaded;
+    const gateway = ctx.gatewayStatus();
+    // The §3.4 counts stay as they are (every socket); the dashboard's own tabs are counted apart.
+    const pico = { ...(gateway.pico as object), dashboard_connections: channel.dashboardConnections() };
     return c.json({
-      ...ctx.gatewayStatus(),
+      ...gateway,
+      pico,
       launcher: { port: launcher.port, public: launcher.public, token_source: ctx.token.source },
     });
   });

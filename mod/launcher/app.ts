@@ -4,7 +4,7 @@ import { createPicoSocketRoute } from "../channel/mod.ts";
 import { PicoclawError } from "../errors/mod.ts";
 import { createErrorHandler, errorResponse } from "../http/mod.ts";
 import { createApiRoutes } from "./api_routes.ts";
-import { buildAssets } from "./assets.ts";
+import { buildAssets, MANIFEST } from "./assets.ts";
 import { createAuthRoutes } from "./auth_routes.ts";
 import type { LauncherContext, LauncherEnv } from "./context.ts";
 import { launcherHeaders, sameOriginOnly } from "./protect.ts";
@@ -55,7 +55,12 @@ export function createLauncherApp(ctx: LauncherContext): Hono<LauncherEnv> {
   app.get("/assets/:name", (c) => {
     const asset = assets.get(c.req.param("name"));
     if (!asset) throw new PicoclawError("not_found", "No such asset");
-    return c.body(asset.body, 200, { "Content-Type": asset.contentType, "Cache-Control": "no-cache" });
+    const headers = { "Content-Type": asset.contentType, "Cache-Control": asset.cacheControl ?? "no-cache" };
+    return typeof asset.body === "string" ? c.body(asset.body, 200, headers) : c.body(asset.body, 200, headers);
+  });
+  // A phone adds the dashboard to its home screen from this; it holds nothing secret, so no session.
+  app.get("/manifest.webmanifest", (c) => {
+    return c.body(MANIFEST.body, 200, { "Content-Type": MANIFEST.contentType, "Cache-Control": "no-cache" });
   });
   app.route("/", createAuthRoutes(ctx));
   app.get("/pico/ws", createPicoSocketRoute(ctx.channel, dashboardAdmission(ctx)));

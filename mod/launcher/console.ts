@@ -30,3 +30,22 @@ export function consoleText(
   lines.push(`  Gateway:        ${options.gatewayUrl}`, "");
   return lines.join("\n");
 }
+
+/**
+ * The fields of the one line plain `picoclaw` (no `--console`: run as a service) logs at start,
+ * so its owner finds the dashboard: its URL and where the launcher token is kept (the file, or
+ * the environment variable), never the token itself.
+ *
+ * @param options The bound launcher port, the token in force and the path of `launcher-config.json`.
+ * @returns Log fields: `url` and `launcher_token_file` (or `launcher_token_env`).
+ * @example
+ * log.info("dashboard ready", startLineFields({ port: 18800, token, tokenFile: paths.launcherFile }));
+ * // dashboard ready url=http://localhost:18800/ launcher_token_file=/home/me/.picoclaw/launcher-config.json
+ */
+export function startLineFields(
+  options: { port: number; token: LauncherToken; tokenFile: string },
+): Record<string, string> {
+  const url = `http://localhost:${options.port}/`;
+  if (options.token.source === "env") return { url, launcher_token_env: "PICOCLAW_LAUNCHER_TOKEN" };
+  return { url, launcher_token_file: options.tokenFile };
+}

@@ -7,7 +7,7 @@
 
 export { createLauncherApp } from "./app.ts";
 export { buildAssets } from "./assets.ts";
-export { consoleText } from "./console.ts";
+export { consoleText, startLineFields } from "./console.ts";
 export type { LauncherContext, LauncherEnv } from "./context.ts";
 export { createLauncherContext, type Launcher, type LauncherOptions, startLauncher } from "./server.ts";
 export { isInitialized, type LauncherToken, type LauncherTokenSource, resolveLauncherToken } from "./token.ts";
