@@ -1,4 +1,4 @@
-import { createAgent } from "../agent/mod.ts";
+import { followAgentConfig } from "../agent/mod.ts";
 import { type HistoryStore, openHistory } from "../history/mod.ts";
 import { PicoChannel } from "../channel/mod.ts";
 import { checkConfig, ConfigStore, hasChanged, type LoadedConfig } from "../config/mod.ts";
@@ -58,7 +58,9 @@ export async function runServerProcess(loaded: LoadedConfig, mode: ProcessMode, 
       maxSessions: loaded.config.history.max_sessions,
       log,
     });
-    const agent = createAgent(loaded.config.agent, history);
+    // One agent object for the channel, the client and the gateway; it is rebuilt whenever an
+    // agent.* key changes (Agent page): replies in flight finish on the old one.
+    const { agent } = followAgentConfig(store, history);
     const { pico, pico_client } = loaded.config.channels;
     const client = new PicoClient({ settings: pico_client, liveness: pico, agent, history, log });
     // The Pico client redials with its new settings when the dashboard saves them.

@@ -1,4 +1,4 @@
-import { createAgent } from "../../mod/agent/mod.ts";
+import { followAgentConfig } from "../../mod/agent/mod.ts";
 import { PicoChannel } from "../../mod/channel/mod.ts";
 import { openHistory } from "../../mod/history/mod.ts";
 import { ConfigStore, loadConfig } from "../../mod/config/mod.ts";
@@ -61,7 +61,8 @@ export async function makeTestLauncher(options: TestLauncherOptions = {}): Promi
   const log = createLogger({ stderr: (line) => logs.push(line), level: "debug" });
   const metrics = createMetrics();
   const history = openHistory({ path: loaded.paths.historyFile, log });
-  const agent = createAgent(loaded.config.agent, history);
+  // As the app does: the agent follows the store, so the Agent page applies live.
+  const { agent } = followAgentConfig(store, history);
   const channel = new PicoChannel({ store, agent, history, log, metrics, now: options.now });
   const gateway = startGateway({ store, channel, history, agent, log, metrics });
   const token = await resolveLauncherToken(store);
