@@ -96,9 +96,8 @@ async function probeOpenAI(
         signal,
         redirect: "manual",
       });
-    } catch (err) {
-      if (signal.aborted) throw err;
-      throw new ProbeFailure("unreachable");
+    } catch {
+      throw new ProbeFailure("unreachable"); // or the deadline, which probeAgent() checks first
     }
     if (res.status === 401 || res.status === 403) throw new ProbeFailure("unauthorized");
     if (res.status >= 300 && res.status < 400) throw new ProbeFailure("bad_response");
