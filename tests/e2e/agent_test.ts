@@ -140,6 +140,9 @@ describe.skipIf(!hasChromium)("Agent page in Chromium", () => {
     });
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - globalThis.innerWidth);
     expect(overflow).toBeLessThanOrEqual(0);
+    // The model field wraps above the picker rather than being squeezed beside it.
+    const modelWidth = await page.evaluate(() => document.getElementById("agent-model")!.getBoundingClientRect().width);
+    expect(modelWidth).toBeGreaterThan(200);
     await screenshot(page, "22-agent-phone");
   });
 });
