@@ -1,12 +1,13 @@
-/** The dashboard: tabs, live status, first-run setup and logout; chat, tokens and settings have their own modules. */
+/** The dashboard: tabs, live status, first-run setup and logout; chat, tokens, agent and settings have their own modules. */
 
+import { loadAgent, setupAgent } from "./agent.ts";
 import { startChat } from "./chat.ts";
 import { api, byId, show } from "./common.ts";
 import { notify, reportError } from "./feedback.ts";
 import { loadSettings, setupSettings } from "./settings.ts";
 import { loadTokens, setupTokens } from "./tokens.ts";
 
-const TABS = ["status", "chat", "tokens", "settings"];
+const TABS = ["status", "chat", "tokens", "agent", "settings"];
 
 function openTab(): void {
   const name = TABS.includes(location.hash.slice(1)) ? location.hash.slice(1) : "status";
@@ -16,6 +17,7 @@ function openTab(): void {
   }
   show(byId("notice"), "");
   if (name === "tokens") loadTokens().catch(reportError);
+  if (name === "agent") loadAgent().catch(reportError);
   if (name === "settings") loadSettings().catch(reportError);
 }
 
@@ -92,6 +94,7 @@ globalThis.addEventListener("hashchange", openTab);
 openTab();
 setupTokens();
 setupSettings();
+setupAgent();
 startChat();
 void refreshStatus().catch(reportError).then(pollStatus);
 // "Not now" is remembered by this browser (localStorage), so the first-run card stops asking here.

@@ -9,3 +9,12 @@ export { createAgent } from "./create.ts";
 export { createEchoAgent } from "./echo.ts";
 export { ChatHistory, type ChatMessage } from "./history.ts";
 export { createOpenAIAgent, type OpenAIAgentOptions } from "./openai.ts";
+export {
+  MAX_PROBE_MS,
+  probeAgent,
+  type ProbeError,
+  type ProbeOptions,
+  type ProbeResult,
+  type ProbeSettings,
+} from "./probe.ts";
+export { followAgentConfig, SwitchableAgent } from "./switchable.ts";

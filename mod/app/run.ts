@@ -1,4 +1,4 @@
-import { createAgent } from "../agent/mod.ts";
+import { followAgentConfig } from "../agent/mod.ts";
 import { Conversation } from "../conversation/mod.ts";
 import { type HistoryStore, openHistory } from "../history/mod.ts";
 import { PicoChannel } from "../channel/mod.ts";
@@ -59,7 +59,9 @@ export async function runServerProcess(loaded: LoadedConfig, mode: ProcessMode, 
       maxSessions: loaded.config.history.max_sessions,
       log,
     });
-    const agent = createAgent(loaded.config.agent, history);
+    // One agent object for the channel, the client and the gateway; it is rebuilt whenever an
+    // agent.* key changes (Agent page): replies in flight finish on the old one.
+    const { agent } = followAgentConfig(store, history);
     const { pico, pico_client } = loaded.config.channels;
     const conversation = new Conversation({ agent, history, log, metrics });
     const client = new PicoClient({ settings: pico_client, liveness: pico, conversation, log });

@@ -1,4 +1,4 @@
-import { ConfigError } from "../errors/mod.ts";
+import { ConfigError, type ConfigProblem } from "../errors/mod.ts";
 import { envName } from "./env.ts";
 import { validateLayer } from "./layer.ts";
 import { CONFIG_LEAVES, LAUNCHER_LEAVES, type LoadedConfig, type Source } from "./load.ts";
@@ -36,6 +36,29 @@ function rawValues(parsed: object, leaves: readonly Leaf[]): Record<string, unkn
     setIn(raw, leaf.path, value instanceof Secret ? value.reveal() : value);
   }
   return raw;
+}
+
+/**
+ * Checks changes against the schema without applying them: one problem per bad value
+ * (`keyPath` = the key, `message` = `expected <what it takes>, got <value>`, never a secret's value).
+ *
+ * @throws {ConfigError} For a key that is not a config key.
+ * @example
+ * validateChanges([{ key: "agent.timeout", value: 0 }]);
+ * // [{ source: "update", keyPath: "agent.timeout", message: "expected a positive integer, got 0" }]
+ */
+export function validateChanges(changes: readonly ConfigChange[]): ConfigProblem[] {
+  const configLayer: Record<string, unknown> = {};
+  const launcherLayer: Record<string, unknown> = {};
+  for (const change of changes) {
+    const { leaf, file } = targetOf(change.key);
+    setIn(file === "launcher-config.json" ? launcherLayer : configLayer, leaf.path, change.value);
+  }
+  const locate = (key: string) => ({ source: "update", keyPath: key });
+  return [
+    ...validateLayer(ConfigSchema, CONFIG_LEAVES, { raw: configLayer, locate }),
+    ...validateLayer(LauncherConfigSchema, LAUNCHER_LEAVES, { raw: launcherLayer, locate }),
+  ];
 }
 
 /**
@@ -93,15 +116,7 @@ export class ConfigStore {
     const configChanges = targets.filter((t) => t.file !== "launcher-config.json");
     const launcherChanges = targets.filter((t) => t.file === "launcher-config.json");
 
-    const configLayer: Record<string, unknown> = {};
-    for (const t of configChanges) setIn(configLayer, t.leaf.path, t.value);
-    const launcherLayer: Record<string, unknown> = {};
-    for (const t of launcherChanges) setIn(launcherLayer, t.leaf.path, t.value);
-    const locate = (key: string) => ({ source: "update", keyPath: key });
-    const problems = [
-      ...validateLayer(ConfigSchema, CONFIG_LEAVES, { raw: configLayer, locate }),
-      ...validateLayer(LauncherConfigSchema, LAUNCHER_LEAVES, { raw: launcherLayer, locate }),
-    ];
+    const problems = validateChanges(changes);
     if (problems.length > 0) throw new ConfigError(problems);
 
     const files: Record<Target["file"], { path: string; changes: KeyChange[] }> = {

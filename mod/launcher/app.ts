@@ -3,6 +3,7 @@ import { bodyLimit } from "hono/body-limit";
 import { createPicoSocketRoute } from "../channel/mod.ts";
 import { PicoclawError } from "../errors/mod.ts";
 import { createErrorHandler, errorResponse } from "../http/mod.ts";
+import { createAgentRoutes } from "./agent_routes.ts";
 import { createApiRoutes } from "./api_routes.ts";
 import { buildAssets, MANIFEST } from "./assets.ts";
 import { createAuthRoutes } from "./auth_routes.ts";
@@ -65,6 +66,7 @@ export function createLauncherApp(ctx: LauncherContext): Hono<LauncherEnv> {
   app.route("/", createAuthRoutes(ctx));
   app.get("/pico/ws", createPicoSocketRoute(ctx.channel, dashboardAdmission(ctx)));
   app.route("/", createApiRoutes(ctx));
+  app.route("/", createAgentRoutes(ctx));
   app.route("/", createSessionRoutes(ctx));
   return app;
 }

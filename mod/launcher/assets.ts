@@ -1,3 +1,4 @@
+import * as agentTs from "../../web/agent.ts" with { type: "text" };
 import * as chatTs from "../../web/chat.ts" with { type: "text" };
 import * as commonTs from "../../web/common.ts" with { type: "text" };
 import * as dashboardHtml from "../../web/dashboard.html" with { type: "text" };
@@ -47,6 +48,7 @@ const ICONS: Record<string, { path: string; contentType: string }> = {
 };
 
 const SCRIPTS: Record<string, unknown> = {
+  agent: agentTs,
   chat: chatTs,
   common: commonTs,
   dashboard: dashboardTs,

@@ -1,4 +1,4 @@
-import { createAgent } from "../../mod/agent/mod.ts";
+import { followAgentConfig } from "../../mod/agent/mod.ts";
 import { Conversation } from "../../mod/conversation/mod.ts";
 import { PicoChannel } from "../../mod/channel/mod.ts";
 import { openHistory } from "../../mod/history/mod.ts";
@@ -70,7 +70,8 @@ export async function makeTestLauncher(options: TestLauncherOptions = {}): Promi
   const log = createLogger({ stderr: (line) => logs.push(line), level: "debug" });
   const metrics = createMetrics();
   const history = openHistory({ path: loaded.paths.historyFile, log });
-  const agent = createAgent(loaded.config.agent, history);
+  // As the app does: the agent follows the store, so the Agent page applies live.
+  const { agent } = followAgentConfig(store, history);
   const channel = new PicoChannel({
     store,
     conversation: new Conversation({ agent, history, log, metrics }),
