@@ -20,7 +20,7 @@ export {
 export { MAX_QUEUED_PER_SESSION, PicoChannel, type PicoChannelOptions, type PicoChannelStatus } from "./channel.ts";
 export { type ChatResult, runChat, Session } from "./chat.ts";
 export { ConnectionState, type PicoSocket } from "./connection.ts";
-export { ChatMessageBodySchema, MAX_API_BODY_BYTES } from "./message_body.ts";
+export { ChatMessageBodySchema, ChatReplySchema, MAX_API_BODY_BYTES } from "./message_body.ts";
 export { collectPicoCredentials, isOriginAllowed, type PicoCredentials, type PresentedToken } from "./pico_auth.ts";
 export { createPicoSocketRoute } from "./route.ts";
 export { checkPicoToken, tokenAdmission, type TokenAdmissionOptions } from "./token_admission.ts";

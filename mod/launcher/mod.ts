@@ -5,7 +5,7 @@
  * socket, and the embedded web UI from `web/`.
  */
 
-export { createLauncherApp } from "./app.ts";
+export { createLauncherApp, LAUNCHER_OPENAPI, LAUNCHER_UNDOCUMENTED } from "./app.ts";
 export { buildAssets } from "./assets.ts";
 export { consoleText } from "./console.ts";
 export type { LauncherContext, LauncherEnv } from "./context.ts";
