@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { Hono } from "hono";
 import { createAgent } from "../mod/agent/mod.ts";
 import { createGatewayApp, GATEWAY_UNDOCUMENTED } from "../mod/gateway/mod.ts";
-import { describe as describeRoute, OPENAPI_PATH } from "../mod/http/mod.ts";
+import { describe as describeRoute, OPENAPI_PATH, openApiDocument } from "../mod/http/mod.ts";
+import { z } from "../mod/zod/mod.ts";
 import { createLauncherApp, LAUNCHER_UNDOCUMENTED } from "../mod/launcher/mod.ts";
 import { createLogger } from "../mod/log/mod.ts";
 import { startConsoleBinary } from "./helpers/binary.ts";
@@ -17,6 +18,8 @@ import { endpointsOf, type OpenApiDoc, undocumentedEndpoints } from "./helpers/o
  * except the paths each server lists with a reason (`*_UNDOCUMENTED`: WebSockets, static assets,
  * the document itself). A new route without `describe(...)` makes the coverage test fail.
  */
+
+const HealthLike = z.object({ status: z.string() });
 
 type Schema = { properties?: Record<string, Record<string, unknown>>; required?: string[]; allOf?: Schema[] };
 
@@ -140,5 +143,27 @@ describe("GET /api/openapi.json (the compiled binary)", () => {
       await child.stop();
       home.remove();
     }
+  });
+});
+
+describe("describe()", () => {
+  test("lists JSON and HTML for a status given by both, and points error answers at the one Error schema", async () => {
+    const app = new Hono();
+    app.get(
+      "/",
+      describeRoute({
+        summary: "page",
+        response: HealthLike,
+        responses: { "200": { description: "page", media: "text/html" }, "401": "no" },
+      }),
+      (c) => c.text(""),
+    );
+    const doc = await openApiDocument(app, { title: "t", description: "d", version: "1", securitySchemes: {} });
+    const op = (doc.paths as OpenApiDoc["paths"])["/"].get as {
+      responses: Record<string, { content: Record<string, { schema?: unknown }> }>;
+    };
+    expect(Object.keys(op.responses["200"].content).sort()).toEqual(["application/json", "text/html"]);
+    expect(op.responses["200"].content["application/json"].schema).toMatchObject({ required: ["status"] });
+    expect(op.responses["401"].content["application/json"].schema).toEqual({ $ref: "#/components/schemas/Error" });
   });
 });

@@ -20,6 +20,7 @@ import type { PicoClientStatus } from "../pico/mod.ts";
 import { VERSION } from "../version/mod.ts";
 import { z } from "../zod/mod.ts";
 import { createApi, type StatusReport } from "./api.ts";
+import { gatewayIndex, GatewayIndexSchema } from "./index_page.ts";
 
 /** What `startGateway()` needs: the config store, the Pico channel (made by the app), the agent, a logger, the metrics. */
 export interface GatewayOptions {
@@ -75,7 +76,7 @@ export const GATEWAY_UNDOCUMENTED: Readonly<Record<string, string>> = {
 const HealthSchema = z.object({ status: z.literal("ok") });
 
 /**
- * Builds the gateway's Hono app: `/health`, `/pico` and `/pico/ws` (the same endpoint: the
+ * Builds the gateway's Hono app: `/` (what this is), `/health`, `/pico` and `/pico/ws` (the same endpoint: the
  * path the Go PicoClaw uses), `/api/*`, `/metrics`.
  */
 export function createGatewayApp(options: GatewayOptions & { status: () => StatusReport }) {
@@ -85,6 +86,17 @@ export function createGatewayApp(options: GatewayOptions & { status: () => Statu
   app.notFound(handleNotFound);
   app.use(secureHeaders({ referrerPolicy: "no-referrer", xContentTypeOptions: true, strictTransportSecurity: false }));
   app.get(OPENAPI_PATH, openApiRoute(app, GATEWAY_OPENAPI));
+  app.get(
+    "/",
+    describe({
+      summary: "What this server is: a small HTML page, or JSON when Accept asks for it",
+      tags: ["status"],
+      public: true,
+      response: GatewayIndexSchema,
+      responses: { "200": { description: "The page (or JSON)", media: "text/html" } },
+    }),
+    gatewayIndex,
+  );
   app.get(
     "/health",
     describe({ summary: "Liveness", tags: ["status"], public: true, response: HealthSchema }),

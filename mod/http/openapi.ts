@@ -74,12 +74,13 @@ export function describe(doc: RouteDoc): MiddlewareHandler {
   for (const [status, value] of Object.entries(doc.responses ?? {})) {
     const entry = typeof value === "string" ? { description: value } : value;
     const media = entry.media ?? "application/json";
-    const schema = entry.schema ??
-      (media === "application/json" && Number(status) >= 400 ? ErrorBodySchema : undefined);
-    responses[status] = {
-      description: entry.description,
-      ...(schema ? { content: { [media]: { schema: resolver(schema) } } } : {}),
-    };
+    const isError = !entry.schema && media === "application/json" && Number(status) >= 400;
+    const schema = entry.schema ? resolver(entry.schema) : isError ? ERROR_REF : undefined;
+    // A status given by both `response` and `responses` (JSON and HTML) lists both media types.
+    const content = { ...(responses[status] as { content?: object } | undefined)?.content };
+    if (schema) Object.assign(content, { [media]: { schema } });
+    else if (media !== "application/json") Object.assign(content, { [media]: {} });
+    responses[status] = { description: entry.description, ...(Object.keys(content).length ? { content } : {}) };
   }
   return describeRoute({
     summary: doc.summary,
