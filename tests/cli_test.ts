@@ -88,6 +88,18 @@ describe("picoclaw config check (binary)", () => {
     );
   });
 
+  test("config check and gateway exit 2 naming a --config / PICOCLAW_CONFIG file that does not exist", async () => {
+    home = makeTempHome();
+    const missing = home.file("typo-config.json");
+    const check = await runBinary(["config", "check", "--config", missing], env());
+    expect(check.code).toBe(2);
+    expect(check.stderr).toContain(`${missing}: does not exist (named by --config)`);
+    const gateway = await runBinary(["gateway"], env({ PICOCLAW_CONFIG: missing, PICOCLAW_GATEWAY_PORT: "0" }));
+    expect(gateway.code).toBe(2);
+    expect(gateway.stderr).toContain(`${missing}: does not exist (named by PICOCLAW_CONFIG)`);
+    expect(readdirSync(home.path)).toEqual([]);
+  });
+
   test("config check exits 2 naming the env variable of a bad value", async () => {
     home = makeTempHome();
     const result = await runBinary(["config", "check"], env({ PICOCLAW_CHANNELS_PICO_ALLOW_TOKEN_QUERY: "sure" }));
