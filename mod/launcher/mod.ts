@@ -9,5 +9,11 @@ export { createLauncherApp, LAUNCHER_OPENAPI, LAUNCHER_UNDOCUMENTED } from "./ap
 export { buildAssets } from "./assets.ts";
 export { consoleText } from "./console.ts";
 export type { LauncherContext, LauncherEnv } from "./context.ts";
-export { createLauncherContext, type Launcher, type LauncherOptions, startLauncher } from "./server.ts";
+export {
+  createLauncherContext,
+  type Launcher,
+  type LauncherOptions,
+  startLauncher,
+  startLauncherBindingFirst,
+} from "./server.ts";
 export { isInitialized, type LauncherToken, type LauncherTokenSource, resolveLauncherToken } from "./token.ts";
