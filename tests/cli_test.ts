@@ -173,6 +173,36 @@ describe("picoclaw config show (binary)", () => {
   });
 });
 
+describe("picoclaw config show --changed (binary)", () => {
+  test("prints only the values that differ from the defaults, secrets masked, a value equal to its default left out", async () => {
+    const picoToken = "pico-0123456789abcdef0123456789";
+    home = makeTempHome({
+      "config.json": JSON.stringify({ gateway: { port: 18795, host: "127.0.0.1" }, agent: { stream: false } }),
+      ".security.yml": `channels:\n  pico:\n    token: ${picoToken}\n`,
+      "launcher-config.json": JSON.stringify({ port: 18800, allowed_hosts: ["pi.local"] }),
+    });
+    const result = await runBinary(["config", "show", "--changed"], env({ PICOCLAW_HISTORY_MAX_SESSIONS: "20" }));
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual({
+      gateway: { port: { value: 18795, source: "config.json" } },
+      channels: { pico: { token: { value: "pico…6789", source: ".security.yml" } } },
+      agent: { stream: { value: false, source: "config.json" } },
+      history: { max_sessions: { value: 20, source: "env" } },
+      launcher: { allowed_hosts: { value: ["pi.local"], source: "launcher-config.json" } },
+    });
+    expect(result.stdout).not.toContain(picoToken);
+  });
+
+  test("prints {} for a home with no files, and --changed elsewhere is a usage error (exit 2)", async () => {
+    home = makeTempHome();
+    const result = await runBinary(["config", "show", "--changed"], env());
+    expect(result).toMatchObject({ code: 0, stdout: "{}\n" });
+    const misused = await runBinary(["config", "check", "--changed"], env());
+    expect(misused.code).toBe(2);
+    expect(misused.stderr).toContain("--changed applies only to config show");
+  });
+});
+
 describe("picoclaw gateway (binary)", () => {
   test("gateway answers /health and exits 0 on SIGTERM and on SIGINT", async () => {
     for (const signal of ["SIGTERM", "SIGINT"] as const) {
