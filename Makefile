@@ -18,6 +18,7 @@ BUILD_FLAGS := --compile --bytecode --minify-syntax --minify-whitespace --define
 	--no-compile-autoload-dotenv --no-compile-autoload-bunfig
 RELEASES := dist/picoclaw-linux-x64 dist/picoclaw-linux-x64-baseline dist/picoclaw-linux-arm64
 QEMU_ARM64 := qemu-aarch64-static -L /usr/aarch64-linux-gnu
+ARM64_LOADER := /usr/aarch64-linux-gnu/lib/ld-linux-aarch64.so.1
 TS_FILES = main.ts $(shell find mod tests bench web -name '*.ts' -o -name '*.tsx' 2>/dev/null)
 TSC_FLAGS := --noEmit --strict --target ES2022 --module preserve --moduleResolution bundler \
 	--types bun --lib ESNext,DOM,DOM.Iterable --resolveJsonModule --allowImportingTsExtensions \
@@ -61,9 +62,18 @@ run: build
 	./dist/picoclaw --console
 
 # Installs, builds, checks format, lints and type-checks, then runs every test
-# (the browser tests drive Debian's Chromium: see `browser`).
+# (the browser tests drive Debian's Chromium: see `browser`), and the arm64 tests when
+# qemu-aarch64-static and the aarch64 loader are there (Debian: qemu-user-static,
+# libc6-arm64-cross). Under CI (CI set) their absence is an error, not a skip.
 test: build fmt-check lint browser
 	$(BUN) test
+	@if command -v qemu-aarch64-static >/dev/null 2>&1 && [ -e $(ARM64_LOADER) ]; then \
+	  $(MAKE) --no-print-directory test-arm64; \
+	elif [ -n "$$CI" ]; then \
+	  echo "error: CI must run the arm64 tests: install qemu-user-static and libc6-arm64-cross" >&2; exit 1; \
+	else \
+	  echo "note: arm64 tests skipped: qemu-aarch64-static or $(ARM64_LOADER) is missing (apt install qemu-user-static libc6-arm64-cross)"; \
+	fi
 
 # The heavy versions of the hardening tests: 50 000 fuzz frames, 1 000 kill -9s, 60 s of
 # 5 000-connection waves. `make test` runs a shorter version of each.

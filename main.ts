@@ -75,7 +75,7 @@ async function main(argv: string[], env: Record<string, string | undefined>): Pr
     switch (command.name) {
       case "config-show":
         for (const warning of loaded.warnings) printError(`picoclaw: warning: ${warning}\n`);
-        print(configShowText(loaded));
+        print(configShowText(loaded, { changed: command.changed }));
         return 0;
       case "config-check":
         for (const warning of loaded.warnings) printError(`picoclaw: warning: ${warning}\n`);

@@ -88,6 +88,18 @@ describe("picoclaw config check (binary)", () => {
     );
   });
 
+  test("config check and gateway exit 2 naming a --config / PICOCLAW_CONFIG file that does not exist", async () => {
+    home = makeTempHome();
+    const missing = home.file("typo-config.json");
+    const check = await runBinary(["config", "check", "--config", missing], env());
+    expect(check.code).toBe(2);
+    expect(check.stderr).toContain(`${missing}: does not exist (named by --config)`);
+    const gateway = await runBinary(["gateway"], env({ PICOCLAW_CONFIG: missing, PICOCLAW_GATEWAY_PORT: "0" }));
+    expect(gateway.code).toBe(2);
+    expect(gateway.stderr).toContain(`${missing}: does not exist (named by PICOCLAW_CONFIG)`);
+    expect(readdirSync(home.path)).toEqual([]);
+  });
+
   test("config check exits 2 naming the env variable of a bad value", async () => {
     home = makeTempHome();
     const result = await runBinary(["config", "check"], env({ PICOCLAW_CHANNELS_PICO_ALLOW_TOKEN_QUERY: "sure" }));
@@ -158,6 +170,36 @@ describe("picoclaw config show (binary)", () => {
       expect(result.stdout).not.toContain(secret);
       expect(result.stderr).not.toContain(secret);
     }
+  });
+});
+
+describe("picoclaw config show --changed (binary)", () => {
+  test("prints only the values that differ from the defaults, secrets masked, a value equal to its default left out", async () => {
+    const picoToken = "pico-0123456789abcdef0123456789";
+    home = makeTempHome({
+      "config.json": JSON.stringify({ gateway: { port: 18795, host: "127.0.0.1" }, agent: { stream: false } }),
+      ".security.yml": `channels:\n  pico:\n    token: ${picoToken}\n`,
+      "launcher-config.json": JSON.stringify({ port: 18800, allowed_hosts: ["pi.local"] }),
+    });
+    const result = await runBinary(["config", "show", "--changed"], env({ PICOCLAW_HISTORY_MAX_SESSIONS: "20" }));
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual({
+      gateway: { port: { value: 18795, source: "config.json" } },
+      channels: { pico: { token: { value: "pico…6789", source: ".security.yml" } } },
+      agent: { stream: { value: false, source: "config.json" } },
+      history: { max_sessions: { value: 20, source: "env" } },
+      launcher: { allowed_hosts: { value: ["pi.local"], source: "launcher-config.json" } },
+    });
+    expect(result.stdout).not.toContain(picoToken);
+  });
+
+  test("prints {} for a home with no files, and --changed elsewhere is a usage error (exit 2)", async () => {
+    home = makeTempHome();
+    const result = await runBinary(["config", "show", "--changed"], env());
+    expect(result).toMatchObject({ code: 0, stdout: "{}\n" });
+    const misused = await runBinary(["config", "check", "--changed"], env());
+    expect(misused.code).toBe(2);
+    expect(misused.stderr).toContain("--changed applies only to config show");
   });
 });
 

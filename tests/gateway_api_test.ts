@@ -164,3 +164,43 @@ describe("malformed request bodies", () => {
     expect((await res.json()).error).toBe("invalid_request");
   });
 });
+
+describe("GET / (gateway)", () => {
+  test("answers 200 without auth: an HTML page naming the WebSocket paths, /health, the OpenAPI document, the docs", async () => {
+    const gw = startTestGateway();
+    try {
+      const res = await fetch(gw.http("/"), { headers: { accept: "text/html,*/*;q=0.8" } });
+      expect(res.status).toBe(200);
+      expect(res.headers.get("content-type")).toContain("text/html");
+      const page = await res.text();
+      for (
+        const text of ["PicoClaw gateway", "/pico", "/pico/ws", "/health", "/api/openapi.json", "docs/protocol.md"]
+      ) {
+        expect(page).toContain(text);
+      }
+      expect(page).not.toContain(TOKEN);
+      expect(res.headers.get("x-content-type-options")).toBe("nosniff");
+    } finally {
+      await gw.stop();
+    }
+  });
+
+  test("answers JSON when Accept asks for it, and the page when Accept is absent", async () => {
+    const gw = startTestGateway();
+    try {
+      const res = await fetch(gw.http("/"), { headers: { accept: "application/json" } });
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({
+        name: "PicoClaw gateway",
+        websocket: ["/pico", "/pico/ws"],
+        health: "/health",
+        openapi: "/api/openapi.json",
+        docs: "docs/protocol.md in the PicoClaw project",
+      });
+      const plain = await fetch(gw.http("/"), { headers: { accept: "" } });
+      expect(plain.headers.get("content-type")).toContain("text/html");
+    } finally {
+      await gw.stop();
+    }
+  });
+});

@@ -117,4 +117,22 @@ describe("launcher token resolution (process)", () => {
       blocker.stop(true);
     }
   });
+
+  test("writes no launcher token when the launcher port is in use: launcher-config.json absent before and after", async () => {
+    home = makeTempHome();
+    const blocker = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response("busy") });
+    try {
+      expect(existsSync(home.file("launcher-config.json"))).toBe(false);
+      child = startBinary(
+        ["--console", "--port", String(blocker.port)],
+        childEnv(home.path, { PICOCLAW_GATEWAY_PORT: "0" }),
+      );
+      expect(await child.proc.exited).toBe(1);
+      expect(child.stderr()).toContain("the port is in use");
+      expect(existsSync(home.file("launcher-config.json"))).toBe(false);
+      expect(child.stdout()).not.toMatch(/[0-9a-f]{64}/);
+    } finally {
+      blocker.stop(true);
+    }
+  });
 });

@@ -5,7 +5,7 @@ import { PicoChannel } from "../channel/mod.ts";
 import { checkConfig, ConfigStore, hasChanged, type LoadedConfig } from "../config/mod.ts";
 import { ConfigError } from "../errors/mod.ts";
 import { startGateway } from "../gateway/mod.ts";
-import { consoleText, resolveLauncherToken, startLauncher, startLineFields } from "../launcher/mod.ts";
+import { consoleText, resolveLauncherToken, startLauncherBindingFirst, startLineFields } from "../launcher/mod.ts";
 import { createLogger, type Logger } from "../log/mod.ts";
 import { createMetrics } from "../metrics/mod.ts";
 import { PicoClient } from "../pico/mod.ts";
@@ -89,11 +89,9 @@ export async function runServerProcess(loaded: LoadedConfig, mode: ProcessMode, 
     // The client closes first (1000), so the remote sees a clean goodbye.
     stops.unshift(() => client.stop());
     if (mode.launcher) {
-      const token = await resolveLauncherToken(store);
-      log.info("launcher token resolved", { source: token.source });
-      const launcher = startLauncher({
+      // The port first: a launcher that cannot listen must not write a new token (SPEC §1 exit 1).
+      const launcher = await startLauncherBindingFirst({
         store,
-        token,
         channel,
         history,
         gatewayStatus: () => gateway.status(),
@@ -101,7 +99,9 @@ export async function runServerProcess(loaded: LoadedConfig, mode: ProcessMode, 
         metrics,
         host: loaded.launcher.public ? "0.0.0.0" : "127.0.0.1",
         port: loaded.launcher.port,
-      });
+      }, () => resolveLauncherToken(store));
+      const token = launcher.context.token;
+      log.info("launcher token resolved", { source: token.source });
       stops.push(() => launcher.stop());
       if (mode.console) {
         const gatewayUrl = `http://${gateway.hostname}:${gateway.port}/`;

@@ -9,5 +9,8 @@ export const ChatMessageBodySchema = z.object({
   ),
 });
 
+/** The answer to a chat message over HTTP, for the OpenAPI document. */
+export const ChatReplySchema = z.object({ session_id: z.string(), message_id: z.string(), content: z.string() });
+
 /** Bodies over this size are refused with 413 (SPEC §3.4). */
 export const MAX_API_BODY_BYTES = 1024 * 1024;

@@ -19,7 +19,7 @@ export {
 } from "./admission.ts";
 export { PicoChannel, type PicoChannelOptions, type PicoChannelStatus } from "./channel.ts";
 export { ConnectionState, type PicoSocket } from "./connection.ts";
-export { ChatMessageBodySchema, MAX_API_BODY_BYTES } from "./message_body.ts";
+export { ChatMessageBodySchema, ChatReplySchema, MAX_API_BODY_BYTES } from "./message_body.ts";
 export { collectPicoCredentials, isOriginAllowed, type PicoCredentials, type PresentedToken } from "./pico_auth.ts";
 export { PicoReplySink, type SinkSession } from "./pico_sink.ts";
 export { createPicoSocketRoute } from "./route.ts";

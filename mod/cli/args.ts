@@ -8,7 +8,7 @@ export type Command =
   | { name: "launcher"; console: boolean }
   | { name: "gateway" }
   | { name: "token-generate"; bytes: number }
-  | { name: "config-show" }
+  | { name: "config-show"; changed: boolean }
   | { name: "config-check" }
   | { name: "version" }
   | { name: "install-service"; user?: string; print: boolean; unitFile?: string }
@@ -32,6 +32,7 @@ const OPTIONS = {
   user: { type: "string" },
   print: { type: "boolean" },
   "unit-file": { type: "string" },
+  changed: { type: "boolean" },
 } as const;
 
 /** Flags that only `install-service` takes. */
@@ -77,7 +78,7 @@ function pickCommand(positionals: string[], console: boolean, bytes: number): Co
         );
       }
       extra(rest, "config");
-      return { name: second === "show" ? "config-show" : "config-check" };
+      return second === "show" ? { name: "config-show", changed: false } : { name: "config-check" };
     case "version":
       extra(positionals.slice(1), "version");
       return { name: "version" };
@@ -122,7 +123,11 @@ export function parseCommandLine(argv: readonly string[]): Invocation {
     if (positionals.length > 0) throw new UsageError("--version takes no command", USAGE.main);
     return { command: { name: "version" }, flags };
   }
-  const command = pickCommand(positionals, values.console ?? false, bytes);
+  let command = pickCommand(positionals, values.console ?? false, bytes);
+  if (values.changed) {
+    if (command.name !== "config-show") throw new UsageError("--changed applies only to config show", USAGE.config);
+    command = { name: "config-show", changed: true };
+  }
   if (values.console && command.name !== "launcher") {
     throw new UsageError("--console applies only to launcher mode (no command)", USAGE.main);
   }

@@ -29,7 +29,10 @@ describe("parseCommandLine()", () => {
       name: "token-generate",
       bytes: 48,
     });
-    expect(parseCommandLine(["config", "show"]).command).toEqual({ name: "config-show" });
+    expect(parseCommandLine(["config", "show"]).command).toEqual({ name: "config-show", changed: false });
+    expect(parseCommandLine(["config", "show", "--changed"]).command).toEqual({ name: "config-show", changed: true });
+    expect(() => parseCommandLine(["config", "check", "--changed"])).toThrow("--changed applies only to config show");
+    expect(() => parseCommandLine(["gateway", "--changed"])).toThrow("--changed applies only to config show");
     expect(parseCommandLine(["config", "check"]).command).toEqual({ name: "config-check" });
     expect(parseCommandLine(["version"]).command).toEqual({ name: "version" });
     expect(parseCommandLine(["--version"]).command).toEqual({ name: "version" });

@@ -1,9 +1,12 @@
 import { checkConfig, describeEffectiveConfig, type LoadedConfig } from "../config/mod.ts";
 import { ConfigError } from "../errors/mod.ts";
 
-/** The text `picoclaw config show` prints: the effective config as JSON, secrets masked. */
-export function configShowText(loaded: LoadedConfig): string {
-  return `${JSON.stringify(describeEffectiveConfig(loaded), null, 2)}\n`;
+/**
+ * The text `picoclaw config show` prints: the effective config as JSON, secrets masked.
+ * @param options.changed Only the values that differ from the defaults (`--changed`).
+ */
+export function configShowText(loaded: LoadedConfig, options: { changed?: boolean } = {}): string {
+  return `${JSON.stringify(describeEffectiveConfig(loaded, options), null, 2)}\n`;
 }
 
 /**

@@ -8,7 +8,7 @@ Commands:
   (none)                     launcher mode: gateway (18790) + dashboard (18800) in one process
   gateway                    gateway only, no dashboard, logs to stderr
   token generate [--bytes N] print a new random token (N bytes as hex, default 32)
-  config show                print the effective config with the source of each value (secrets masked)
+  config show [--changed]    print the effective config with the source of each value (secrets masked)
   config check               validate every config layer; exit 0 "config ok" or 2 with every problem
   version                    print version, Bun version and target
   install-service            install a systemd unit running picoclaw as an unprivileged user
@@ -35,10 +35,11 @@ Runs the gateway only: the Pico Channel WebSocket at /pico and the HTTP API
 Prints a new random token from a CSPRNG: N bytes (default 32) as lowercase hex.
 Put it in .security.yml as channels.pico.token, or in PICOCLAW_CHANNELS_PICO_TOKEN.
 `,
-  config: `Usage: picoclaw config show|check [--home DIR] [--config FILE]
+  config: `Usage: picoclaw config show [--changed] | check [--home DIR] [--config FILE]
 
   show   print the effective config as JSON; each value has {value, source} where source is
          default, config.json, .security.yml, launcher-config.json, env or flag; secrets masked
+         --changed: only the values that differ from the built-in defaults
   check  load and validate every layer; prints "config ok" (exit 0) or every problem (exit 2)
 `,
   "install-service": `Usage: picoclaw install-service [--user NAME] [--home DIR] [--public] [--print] [--unit-file FILE]

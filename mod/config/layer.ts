@@ -18,6 +18,8 @@ export interface Layer {
   locate: (key: string) => { source: string; keyPath?: string };
   /** The value as the user wrote it, for problem messages (env strings before coercion). */
   original?: (key: string) => unknown;
+  /** A YAML file: a string leaf that got another type gets the hint to quote it (`123456` is a number in YAML). */
+  yaml?: boolean;
 }
 
 /**
@@ -30,7 +32,8 @@ export function validateLayer(schema: z.ZodMiniType, leaves: readonly Leaf[], la
     const leaf = findLeaf(leaves, issue.path);
     const key = leaf?.key ?? issue.path.join(".");
     const value = layer.original?.(key) ?? getIn(layer.raw, leaf?.path ?? issue.path);
-    const expected = leaf ? leaf.info.expected : "an object";
+    const hint = layer.yaml && leaf?.info.kind === "string" ? " (quote it in YAML)" : "";
+    const expected = leaf ? `${leaf.info.expected}${hint}` : "an object";
     return {
       ...layer.locate(key),
       message: `expected ${expected}, got ${describeValue(value, leaf?.info)}`,

@@ -59,7 +59,7 @@ function applyLayer(
 }
 
 function fileLayer(label: Source, path: string, raw: Record<string, unknown>): Layer & { label: Source } {
-  return { label, raw, locate: (key) => ({ source: path, keyPath: key }) };
+  return { label, raw, locate: (key) => ({ source: path, keyPath: key }), yaml: label === ".security.yml" };
 }
 
 /**
@@ -93,6 +93,14 @@ export async function loadConfig(options: {
     readConfigFile(paths.launcherFile, "json"),
   ]);
   for (const file of [configFile, securityFile, launcherFile]) problems.push(...file.problems);
+  // A config file named on purpose that is not there is a typo, not "run on defaults" (SPEC §1).
+  const named = flags.config ? "--config" : env.PICOCLAW_CONFIG ? "PICOCLAW_CONFIG" : undefined;
+  if (named && !configFile.exists) {
+    problems.push({
+      source: paths.configFile,
+      message: `does not exist (named by ${named}); create it or fix the path`,
+    });
+  }
 
   if (configFile.raw) {
     for (const key of unknownKeys(ConfigSchema, configFile.raw)) {

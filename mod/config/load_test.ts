@@ -186,6 +186,42 @@ describe("loadConfig() errors", () => {
     expect(err.message).not.toContain("918273645");
   });
 
+  test("loadConfig() gives the YAML quoting hint for .security.yml only, not for the JSON files", async () => {
+    const err = await loadError({
+      "config.json": JSON.stringify({ channels: { pico: { token: 5 } } }),
+      "launcher-config.json": JSON.stringify({ launcher_token: 5 }),
+      ".security.yml": "agent:\n  api_key: 7\n",
+    });
+    const byFile = (name: string) => err.problems.find((p) => p.source.endsWith(name))?.message ?? "";
+    expect(byFile("/config.json")).toBe("expected a string, got a number");
+    expect(byFile("/launcher-config.json")).toBe("expected a string, got a number");
+    expect(byFile("/.security.yml")).toBe("expected a string (quote it in YAML), got a number");
+  });
+
+  test("loadConfig() refuses a PICOCLAW_CONFIG or --config that names a missing file, naming the path", async () => {
+    const byEnv = await loadError({}, { PICOCLAW_CONFIG: "/nonexistent/picoclaw/typo.json" });
+    expect(byEnv.message).toContain("/nonexistent/picoclaw/typo.json: does not exist (named by PICOCLAW_CONFIG)");
+    let byFlag: unknown;
+    try {
+      await load({}, {}, { config: "/nonexistent/picoclaw/flag.json" });
+    } catch (err) {
+      byFlag = err;
+    }
+    expect(byFlag).toBeInstanceOf(ConfigError);
+    expect((byFlag as ConfigError).message).toContain(
+      "/nonexistent/picoclaw/flag.json: does not exist (named by --config)",
+    );
+  });
+
+  test("loadConfig() reads an explicit config path that exists, and a missing default config.json is fine", async () => {
+    home = makeTempHome({ "elsewhere.json": JSON.stringify({ gateway: { port: 18799 } }) });
+    const loaded = await loadConfig({
+      env: { PICOCLAW_HOME: home.path, PICOCLAW_CONFIG: home.file("elsewhere.json") },
+    });
+    expect(loaded.config.gateway.port).toBe(18799);
+    expect((await load({})).config.gateway.port).toBe(18790);
+  });
+
   test("loadConfig() reports a top level that is not an object", async () => {
     const err = await loadError({ "config.json": "[1, 2]" });
     expect(err.message).toContain("expected a JSON object at the top level");

@@ -27,7 +27,7 @@ export {
   SecuritySchema,
 } from "./schema.ts";
 export { generateToken, mask, maskUrlCredentials, Secret } from "./secret.ts";
-export { describeEffectiveConfig, type ShownValue } from "./show.ts";
+export { describeEffectiveConfig, type DescribeOptions, type ShownValue } from "./show.ts";
 export { type ConfigListener, ConfigStore, validateChanges } from "./store.ts";
 export { type ConfigChange, type ConfigKey, type ConfigValue, hasChanged } from "./keys.ts";
 export { inNetworks, type IpNetwork, isIpOrCidr, normalizeIp, parseNetwork } from "./ip.ts";

@@ -51,7 +51,7 @@ function text(value = "") {
 function secret() {
   return leaf(z.pipe(z._default(z.string(), ""), z.transform((s: string) => new Secret(s))), {
     kind: "string",
-    expected: "a string (quote it in YAML)",
+    expected: "a string",
     secret: true,
   });
 }

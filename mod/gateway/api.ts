@@ -1,10 +1,11 @@
 import { type Context, Hono } from "hono";
 import { bearerAuth } from "hono/bearer-auth";
 import { bodyLimit } from "hono/body-limit";
-import { ChatMessageBodySchema, MAX_API_BODY_BYTES, type PicoChannel } from "../channel/mod.ts";
+import { ChatMessageBodySchema, ChatReplySchema, MAX_API_BODY_BYTES, type PicoChannel } from "../channel/mod.ts";
 import { PicoclawError } from "../errors/mod.ts";
-import { jsonBody } from "../http/mod.ts";
-import { type HistoryStore, sessionMessagesRoute } from "../history/mod.ts";
+import { describe, jsonBody } from "../http/mod.ts";
+import { type HistoryStore, MessagesQuerySchema, sessionMessagesRoute, SessionMessagesSchema } from "../history/mod.ts";
+import { z } from "../zod/mod.ts";
 import type { Metrics } from "../metrics/mod.ts";
 
 /** What `/api/status` reports; the gateway builds it from its parts. */
@@ -17,6 +18,17 @@ export interface ApiOptions {
   metrics: Metrics;
   status: () => StatusReport;
 }
+
+/** `GET /api/status`, for the OpenAPI document (SPEC §3.4; later sections add keys). */
+export const GatewayStatusSchema = z.looseObject({
+  version: z.string(),
+  uptime_s: z.number(),
+  pico: z.looseObject({ enabled: z.boolean(), connections: z.number(), sessions: z.number() }),
+  pico_client: z.looseObject({ enabled: z.boolean(), connected: z.boolean(), state: z.string() }),
+  agent: z.looseObject({ provider: z.string(), model: z.string() }),
+});
+
+const UNAUTHORIZED = { "401": "`unauthorized`: no valid `Authorization: Bearer <pico token>`" };
 
 function unauthorized(metrics: Metrics, reason: string) {
   return (c: Context) => {
@@ -41,10 +53,21 @@ export function createApi(options: ApiOptions): Hono {
   api.use("/api/*", auth);
   api.use("/metrics", auth);
 
-  api.get("/api/status", (c) => c.json(options.status()));
+  api.get(
+    "/api/status",
+    describe({ summary: "Gateway status", tags: ["status"], response: GatewayStatusSchema, responses: UNAUTHORIZED }),
+    (c) => c.json(options.status()),
+  );
 
   api.post(
     "/api/messages",
+    describe({
+      summary: "Send a message to the agent",
+      description: "Runs the agent; the same reply is pushed to the session's WebSocket connections.",
+      tags: ["chat"],
+      response: ChatReplySchema,
+      responses: { ...UNAUTHORIZED, "413": "`payload_too_large`: the body is over 1 MiB" },
+    }),
     bodyLimit({
       maxSize: MAX_API_BODY_BYTES,
       onError: () => {
@@ -64,10 +87,28 @@ export function createApi(options: ApiOptions): Hono {
   );
 
   // A Pico client restores a conversation after a reconnect (SPEC §6).
-  api.get("/api/sessions/:id/messages", sessionMessagesRoute(options.history));
+  api.get(
+    "/api/sessions/:id/messages",
+    describe({
+      summary: "A session's messages, oldest first",
+      tags: ["history"],
+      query: MessagesQuerySchema,
+      response: SessionMessagesSchema,
+      responses: { ...UNAUTHORIZED, "400": "`invalid_request`: a bad query", "404": "`not_found`: no such session" },
+    }),
+    sessionMessagesRoute(options.history),
+  );
 
-  api.get("/metrics", async (c) => {
-    return c.text(await metrics.registry.metrics(), 200, { "Content-Type": metrics.registry.contentType });
-  });
+  api.get(
+    "/metrics",
+    describe({
+      summary: "Prometheus metrics",
+      tags: ["status"],
+      responses: { "200": { description: "Prometheus text format", media: "text/plain" }, ...UNAUTHORIZED },
+    }),
+    async (c) => {
+      return c.text(await metrics.registry.metrics(), 200, { "Content-Type": metrics.registry.contentType });
+    },
+  );
   return api;
 }

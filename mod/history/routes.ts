@@ -2,12 +2,25 @@ import type { Context } from "hono";
 import { PicoclawError } from "../errors/mod.ts";
 import { parseRequest } from "../http/mod.ts";
 import { z } from "../zod/mod.ts";
-import { clampLimit, DEFAULT_LIMIT, type HistoryStore, MAX_LIMIT } from "./store.ts";
+import { clampLimit, DEFAULT_LIMIT, HISTORY_CHANNELS, type HistoryStore, MAX_LIMIT } from "./store.ts";
 
 /** `?limit=N&before=<message_id>` of the session APIs (SPEC §6). */
 export const MessagesQuerySchema = z.object({
   limit: z.optional(z.string().check(z.regex(/^\d{1,9}$/, `must be a whole number (at most ${MAX_LIMIT})`))),
   before: z.optional(z.string().check(z.minLength(1), z.maxLength(256))),
+});
+
+/** The answer of the session message routes, for the OpenAPI document: `{id, messages}` oldest first. */
+export const SessionMessagesSchema = z.object({
+  id: z.string(),
+  messages: z.array(z.object({
+    role: z.enum(["user", "assistant"]),
+    content: z.string(),
+    message_id: z.string(),
+    timestamp: z.number(),
+    channel: z.enum(HISTORY_CHANNELS as [string, ...string[]]),
+    model_name: z.optional(z.string()),
+  })),
 });
 
 /**

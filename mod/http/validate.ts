@@ -1,6 +1,7 @@
 import { zValidator } from "@hono/zod-validator";
 import type { z } from "../zod/mod.ts";
 import { PicoclawError } from "../errors/mod.ts";
+import { documentJsonBody } from "./openapi.ts";
 
 /** The 400 `invalid_request` error for a body that failed a schema; `details` lists each field's problem. */
 export function invalidRequest(error: z.core.$ZodError): PicoclawError {
@@ -31,6 +32,7 @@ export function isJsonContentType(contentType: string | undefined): boolean {
  * Validates a JSON body with a zod schema (`@hono/zod-validator`). A body that is not
  * `application/json` is a 415 `unsupported_media_type` (without this a form or text body would
  * be read as `{}` and only the CSRF check would stand in the way); a bad body a 400 `invalid_request`.
+ * The OpenAPI document shows `schema` as the route's request body.
  *
  * @example
  * app.post("/api/messages", jsonBody(ChatMessageBodySchema), (c) => c.json(c.req.valid("json")));
@@ -39,10 +41,13 @@ export function jsonBody<T extends z.ZodMiniType>(schema: T) {
   const validate = zValidator("json", schema, (result) => {
     if (!result.success) throw invalidRequest(result.error);
   });
-  return (function jsonBody(c, next) {
-    if (!isJsonContentType(c.req.header("content-type"))) {
-      throw new PicoclawError("unsupported_media_type", "Send the body as application/json");
-    }
-    return validate(c, next);
-  }) as typeof validate;
+  return documentJsonBody(
+    (function jsonBody(c, next) {
+      if (!isJsonContentType(c.req.header("content-type"))) {
+        throw new PicoclawError("unsupported_media_type", "Send the body as application/json");
+      }
+      return validate(c, next);
+    }) as typeof validate,
+    schema,
+  );
 }

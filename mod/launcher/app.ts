@@ -2,7 +2,8 @@ import { Hono, type MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { createPicoSocketRoute } from "../channel/mod.ts";
 import { PicoclawError } from "../errors/mod.ts";
-import { createErrorHandler, errorResponse } from "../http/mod.ts";
+import { createErrorHandler, errorResponse, OPENAPI_PATH, type OpenApiInfo, openApiRoute } from "../http/mod.ts";
+import { VERSION } from "../version/mod.ts";
 import { createAgentRoutes } from "./agent_routes.ts";
 import { createApiRoutes } from "./api_routes.ts";
 import { buildAssets, MANIFEST } from "./assets.ts";
@@ -15,10 +16,41 @@ import { dashboardAdmission } from "./ws_route.ts";
 /** Launcher request bodies are small JSON or forms; anything larger is refused. */
 const MAX_BODY_BYTES = 64 * 1024;
 
-/** Lets `/api/*` through only with a valid session (401 JSON otherwise); `/api/auth/status` is open. */
+/** What the launcher's OpenAPI document says about it, and how a caller authenticates. */
+export const LAUNCHER_OPENAPI: OpenApiInfo = {
+  title: "PicoClaw launcher",
+  description: "The dashboard's HTTP API. Sign in with `POST /login` (the launcher token); the session " +
+    "cookie `picoclaw_session` then authenticates every `/api/*` route. CSRF: a POST/PUT/PATCH/DELETE whose " +
+    "`Origin` (or, lacking it, `Referer`) is not the launcher's own origin is refused with 403 `csrf`; " +
+    "requests with neither header (curl, scripts) pass. State-changing `/api/*` routes take `application/json` " +
+    "only (415 otherwise). Too many failed sign-ins from one IP answer 429 `rate_limited`.",
+  version: VERSION,
+  securitySchemes: {
+    session: {
+      type: "apiKey",
+      in: "cookie",
+      name: "picoclaw_session",
+      description: "Set by `POST /login`, `POST /setup` or `GET /?token=`; HttpOnly, SameSite=Strict, 7 days. " +
+        "State-changing requests must come from the launcher's own origin (or carry no Origin/Referer).",
+    },
+  },
+};
+
+/** The launcher's paths that are not in the OpenAPI document, and why (the route-coverage test reads this). */
+export const LAUNCHER_UNDOCUMENTED: Readonly<Record<string, string>> = {
+  "/assets/:name": "the dashboard's static files (scripts, styles, icons)",
+  "/pico/ws":
+    "the dashboard chat WebSocket: the Pico protocol of docs/protocol.md, OpenAPI does not describe WebSockets",
+  [OPENAPI_PATH]: "the document itself",
+};
+
+/** Open `/api/*` paths: the sign-in state and this API's description. */
+const OPEN_API_PATHS = new Set(["/api/auth/status", OPENAPI_PATH]);
+
+/** Lets `/api/*` through only with a valid session (401 JSON otherwise); `OPEN_API_PATHS` are open. */
 function requireSession(ctx: LauncherContext): MiddlewareHandler<LauncherEnv> {
   return async function requireSession(c, next) {
-    if (c.req.path === "/api/auth/status") return await next();
+    if (OPEN_API_PATHS.has(c.req.path)) return await next();
     if (!(await ctx.sessions.check(c)).ok) throw new PicoclawError("unauthorized", "Sign in to the dashboard first");
     await next();
   };
@@ -52,6 +84,7 @@ export function createLauncherApp(ctx: LauncherContext): Hono<LauncherEnv> {
     },
   }));
   app.use("/api/*", requireSession(ctx));
+  app.get(OPENAPI_PATH, openApiRoute(app, LAUNCHER_OPENAPI));
 
   app.get("/assets/:name", (c) => {
     const asset = assets.get(c.req.param("name"));

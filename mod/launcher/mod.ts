@@ -5,9 +5,15 @@
  * socket, and the embedded web UI from `web/`.
  */
 
-export { createLauncherApp } from "./app.ts";
+export { createLauncherApp, LAUNCHER_OPENAPI, LAUNCHER_UNDOCUMENTED } from "./app.ts";
 export { buildAssets } from "./assets.ts";
 export { consoleText, startLineFields } from "./console.ts";
 export type { LauncherContext, LauncherEnv } from "./context.ts";
-export { createLauncherContext, type Launcher, type LauncherOptions, startLauncher } from "./server.ts";
+export {
+  createLauncherContext,
+  type Launcher,
+  type LauncherOptions,
+  startLauncher,
+  startLauncherBindingFirst,
+} from "./server.ts";
 export { isInitialized, type LauncherToken, type LauncherTokenSource, resolveLauncherToken } from "./token.ts";

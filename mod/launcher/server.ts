@@ -63,6 +63,35 @@ export function createLauncherContext(options: Omit<LauncherOptions, "host" | "p
   };
 }
 
+/** The server with the launcher's app once it has one; before that every request gets a 503. */
+function bindLauncher(options: Omit<LauncherOptions, "token">) {
+  let app: ReturnType<typeof createLauncherApp> | undefined;
+  const server = listen({
+    host: options.host,
+    port: options.port,
+    fetch: (req, srv) =>
+      app ? app.fetch(req, srv) : new Response("starting", { status: 503, headers: { "Retry-After": "1" } }),
+    websocket: options.channel.websocketHandler(),
+    howToChange: "start with --port N or set port in launcher-config.json",
+  });
+  return {
+    server,
+    serve(token: LauncherToken): Launcher {
+      const context = createLauncherContext({ ...options, token });
+      app = createLauncherApp(context);
+      options.log.info("launcher listening", { host: server.hostname, port: server.port });
+      return {
+        port: server.port!,
+        hostname: server.hostname!,
+        context,
+        stop: async () => {
+          await server.stop(true);
+        },
+      };
+    },
+  };
+}
+
 /**
  * Starts the launcher dashboard: one `Bun.serve` with the Hono app and the dashboard chat
  * socket, joined to the app's Pico channel.
@@ -70,22 +99,28 @@ export function createLauncherContext(options: Omit<LauncherOptions, "host" | "p
  * @throws {PicoclawError} `port_in_use`, naming the port and how to change it.
  */
 export function startLauncher(options: LauncherOptions): Launcher {
-  const context = createLauncherContext(options);
-  const app = createLauncherApp(context);
-  const server = listen({
-    host: options.host,
-    port: options.port,
-    fetch: (req, srv) => app.fetch(req, srv),
-    websocket: options.channel.websocketHandler(),
-    howToChange: "start with --port N or set port in launcher-config.json",
-  });
-  options.log.info("launcher listening", { host: server.hostname, port: server.port });
-  return {
-    port: server.port!,
-    hostname: server.hostname!,
-    context,
-    stop: async () => {
-      await server.stop(true);
-    },
-  };
+  return bindLauncher(options).serve(options.token);
+}
+
+/**
+ * Like `startLauncher()`, but binds the port BEFORE resolving the launcher token, so a port
+ * that is taken fails (exit 1) before a new random token is written to launcher-config.json.
+ *
+ * @param options Everything but the token.
+ * @param resolveToken Resolves (and may persist) the token; see `resolveLauncherToken()`.
+ * @throws {PicoclawError} `port_in_use` with nothing written; `write_failed` from `resolveToken` (the port is freed).
+ * @example
+ * const launcher = await startLauncherBindingFirst(options, () => resolveLauncherToken(store));
+ */
+export async function startLauncherBindingFirst(
+  options: Omit<LauncherOptions, "token">,
+  resolveToken: () => Promise<LauncherToken>,
+): Promise<Launcher> {
+  const bound = bindLauncher(options);
+  try {
+    return bound.serve(await resolveToken());
+  } catch (err) {
+    await bound.server.stop(true);
+    throw err;
+  }
 }

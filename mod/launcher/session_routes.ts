@@ -1,7 +1,19 @@
 import { Hono } from "hono";
 import { PicoclawError } from "../errors/mod.ts";
-import { sessionMessagesRoute } from "../history/mod.ts";
+import { describe } from "../http/mod.ts";
+import { MessagesQuerySchema, sessionMessagesRoute, SessionMessagesSchema } from "../history/mod.ts";
+import { z } from "../zod/mod.ts";
 import type { LauncherContext, LauncherEnv } from "./context.ts";
+
+const SessionListSchema = z.object({
+  sessions: z.array(z.object({
+    id: z.string(),
+    title: z.string(),
+    channel: z.string(),
+    messages: z.number(),
+    updated_at: z.number(),
+  })),
+});
 
 /**
  * The dashboard's chat history API (SPEC §6), behind the session check of `/api/*`:
@@ -10,11 +22,33 @@ import type { LauncherContext, LauncherEnv } from "./context.ts";
  */
 export function createSessionRoutes(ctx: LauncherContext): Hono<LauncherEnv> {
   const app = new Hono<LauncherEnv>();
-  app.get("/api/sessions", async (c) => c.json({ sessions: await ctx.history.listSessions() }));
-  app.get("/api/sessions/:id", sessionMessagesRoute(ctx.history));
-  app.delete("/api/sessions/:id", async (c) => {
-    if (!await ctx.history.deleteSession(c.req.param("id"))) throw new PicoclawError("not_found", "No such session");
-    return c.body(null, 204);
-  });
+  app.get(
+    "/api/sessions",
+    describe({ summary: "Chat sessions, newest first", tags: ["history"], response: SessionListSchema }),
+    async (c) => c.json({ sessions: await ctx.history.listSessions() }),
+  );
+  app.get(
+    "/api/sessions/:id",
+    describe({
+      summary: "A session's messages, oldest first",
+      tags: ["history"],
+      query: MessagesQuerySchema,
+      response: SessionMessagesSchema,
+      responses: { "400": "`invalid_request`: a bad query", "404": "`not_found`: no such session" },
+    }),
+    sessionMessagesRoute(ctx.history),
+  );
+  app.delete(
+    "/api/sessions/:id",
+    describe({
+      summary: "Delete a session's history (its open sockets stay open)",
+      tags: ["history"],
+      responses: { "204": "Deleted", "404": "`not_found`: no such session" },
+    }),
+    async (c) => {
+      if (!await ctx.history.deleteSession(c.req.param("id"))) throw new PicoclawError("not_found", "No such session");
+      return c.body(null, 204);
+    },
+  );
   return app;
 }

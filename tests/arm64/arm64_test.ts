@@ -7,7 +7,9 @@ setDefaultTimeout(120_000);
 
 // `make test-arm64` sets this to "qemu-aarch64-static -L /usr/aarch64-linux-gnu dist/picoclaw-linux-arm64".
 const COMMAND = process.env.PICOCLAW_TEST_ARM64?.split(" ").filter((s) => s !== "");
-if (!COMMAND) console.warn("skipped: the arm64 tests run under qemu with `make test-arm64` (.ci/run does)");
+if (!COMMAND) {
+  console.warn("skipped here: `make test-arm64` runs them under qemu (`make test` does when qemu is there)");
+}
 const TOKEN = "arm64-pico-token-0123456789abcdef";
 
 let home: TempHome;
