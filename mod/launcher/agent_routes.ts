@@ -3,7 +3,7 @@ import { z } from "../zod/mod.ts";
 import { probeAgent, type ProbeSettings } from "../agent/mod.ts";
 import { type Config, type ConfigChange, Secret, validateChanges } from "../config/mod.ts";
 import { PicoclawError } from "../errors/mod.ts";
-import { jsonBody } from "../http/mod.ts";
+import { describe, jsonBody } from "../http/mod.ts";
 import type { LauncherContext, LauncherEnv } from "./context.ts";
 
 /** The agent settings the dashboard reads and writes (SPEC §7.2), besides `api_key`. */
@@ -26,6 +26,26 @@ const AgentBodySchema = z.strictObject({
 type AgentBody = z.infer<typeof AgentBodySchema>;
 
 /** What `GET /api/agent` answers: the settings, and whether a key is set (never the key). */
+/** The answer of `GET` and `PUT /api/agent`: the settings and whether a key is set, never the key. */
+const AgentViewSchema = z.object({
+  provider: z.string(),
+  base_url: z.string(),
+  model: z.string(),
+  system_prompt: z.string(),
+  stream: z.boolean(),
+  timeout: z.number(),
+  api_key_set: z.boolean(),
+});
+
+/** The answer of `POST /api/agent/test`. */
+const ProbeResultSchema = z.object({
+  ok: z.boolean(),
+  latency_ms: z.optional(z.number()),
+  models: z.optional(z.array(z.string())),
+  reply: z.optional(z.string()),
+  error: z.optional(z.enum(["unreachable", "unauthorized", "model_not_found", "timeout", "bad_response"])),
+});
+
 function describeAgent(agent: Config["agent"]) {
   return {
     provider: agent.provider,
@@ -69,31 +89,53 @@ function toChanges(body: AgentBody): ConfigChange[] {
 export function createAgentRoutes(ctx: LauncherContext): Hono<LauncherEnv> {
   const app = new Hono<LauncherEnv>();
 
-  app.get("/api/agent", (c) => c.json(describeAgent(ctx.store.config.agent)));
+  app.get(
+    "/api/agent",
+    describe({ summary: "The agent settings (never the key)", tags: ["agent"], response: AgentViewSchema }),
+    (c) => c.json(describeAgent(ctx.store.config.agent)),
+  );
 
-  app.put("/api/agent", jsonBody(AgentBodySchema), async (c) => {
-    const changes = toChanges(c.req.valid("json"));
-    if (changes.length > 0) {
-      const { warnings } = await ctx.store.update(changes);
-      for (const warning of warnings) ctx.log.warn(warning);
-      ctx.log.info("agent settings changed from the dashboard", { keys: changes.map((ch) => ch.key).join(",") });
-    }
-    return c.json(describeAgent(ctx.store.config.agent));
-  });
+  app.put(
+    "/api/agent",
+    describe({
+      summary: 'Save agent settings (api_key omitted = keep, "" = clear); applied live',
+      tags: ["agent"],
+      response: AgentViewSchema,
+    }),
+    jsonBody(AgentBodySchema),
+    async (c) => {
+      const changes = toChanges(c.req.valid("json"));
+      if (changes.length > 0) {
+        const { warnings } = await ctx.store.update(changes);
+        for (const warning of warnings) ctx.log.warn(warning);
+        ctx.log.info("agent settings changed from the dashboard", { keys: changes.map((ch) => ch.key).join(",") });
+      }
+      return c.json(describeAgent(ctx.store.config.agent));
+    },
+  );
 
-  app.post("/api/agent/test", jsonBody(AgentBodySchema), async (c) => {
-    const body = c.req.valid("json");
-    toChanges(body); // validated as a save would be; nothing is saved
-    const saved = ctx.store.config.agent;
-    const settings: ProbeSettings = {
-      provider: (body.provider ?? saved.provider) as string,
-      base_url: (body.base_url ?? saved.base_url) as string,
-      model: (body.model ?? saved.model) as string,
-      timeout: (body.timeout ?? saved.timeout) as number,
-      api_key: body.api_key === undefined ? saved.api_key : new Secret(body.api_key),
-    };
-    return c.json(await probeAgent(settings));
-  });
+  app.post(
+    "/api/agent/test",
+    describe({
+      summary: "Try agent settings without saving them (at most 10 s)",
+      tags: ["agent"],
+      response: ProbeResultSchema,
+    }),
+    jsonBody(AgentBodySchema),
+    async (c) => {
+      const body = c.req.valid("json");
+      toChanges(body); // validated as a save would be; nothing is saved
+      const saved = ctx.store.config.agent;
+      const settings: ProbeSettings = {
+        provider: (body.provider ?? saved.provider) as string,
+        base_url: (body.base_url ?? saved.base_url) as string,
+        model: (body.model ?? saved.model) as string,
+        timeout: (body.timeout ?? saved.timeout) as number,
+        api_key: body.api_key === undefined ? saved.api_key : new Secret(body.api_key),
+      };
+      return c.json(await probeAgent(settings));
+    },
+  );
 
   return app;
 }

@@ -39,6 +39,7 @@ export const LAUNCHER_OPENAPI: OpenApiInfo = {
 /** The launcher's paths that are not in the OpenAPI document, and why (the route-coverage test reads this). */
 export const LAUNCHER_UNDOCUMENTED: Readonly<Record<string, string>> = {
   "/assets/:name": "the dashboard's static files (scripts, styles, icons)",
+  "/manifest.webmanifest": "the web app manifest (a static file for phones' home screens)",
   "/pico/ws":
     "the dashboard chat WebSocket: the Pico protocol of docs/protocol.md, OpenAPI does not describe WebSockets",
   [OPENAPI_PATH]: "the document itself",
