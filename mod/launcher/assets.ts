@@ -1,15 +1,9 @@
-import * as chatTs from "../../web/chat.ts" with { type: "text" };
-import * as commonTs from "../../web/common.ts" with { type: "text" };
 import * as dashboardHtml from "../../web/dashboard.html" with { type: "text" };
-import * as dashboardTs from "../../web/dashboard.ts" with { type: "text" };
-import * as feedbackTs from "../../web/feedback.ts" with { type: "text" };
 import * as loginHtml from "../../web/login.html" with { type: "text" };
-import * as loginTs from "../../web/login.ts" with { type: "text" };
-import * as settingsTs from "../../web/settings.ts" with { type: "text" };
 import * as styleCss from "../../web/style.css" with { type: "text" };
-import * as tokensTs from "../../web/tokens.ts" with { type: "text" };
+import { bundleWeb } from "./bundle.ts" with { type: "macro" };
 
-// The web/ files are imported as text, so they are embedded in the binary and also work from
+// The HTML and CSS are imported as text, so they are embedded in the binary and also work from
 // source. TypeScript types such imports as modules, hence the reads through `default`.
 function text(module: unknown): string {
   return (module as { default: string }).default;
@@ -21,26 +15,15 @@ export interface Asset {
   contentType: string;
 }
 
-const SCRIPTS: Record<string, unknown> = {
-  chat: chatTs,
-  common: commonTs,
-  dashboard: dashboardTs,
-  feedback: feedbackTs,
-  login: loginTs,
-  settings: settingsTs,
-  tokens: tokensTs,
-};
-
 /**
- * Builds the dashboard's assets once: each `web/*.ts` transpiled to a browser ES module (its
- * `./x.ts` imports renamed to `./x.js`), and the stylesheet. No CDN, nothing fetched at run time.
+ * Builds the dashboard's assets once: the page scripts bundled from `web/` at build time (a Bun
+ * macro, see `bundle.ts`: entries, shared chunks and the lazily loaded Markdown chunk) and the
+ * stylesheet. No CDN, nothing fetched or compiled at run time.
  */
 export function buildAssets(): Map<string, Asset> {
-  const transpiler = new Bun.Transpiler({ loader: "ts", target: "browser" });
   const assets = new Map<string, Asset>();
-  for (const [name, module] of Object.entries(SCRIPTS)) {
-    const js = transpiler.transformSync(text(module)).replace(/(from\s+["']\.\/[\w-]+)\.ts(["'])/g, "$1.js$2");
-    assets.set(`${name}.js`, { body: js, contentType: "text/javascript; charset=utf-8" });
+  for (const file of bundleWeb()) {
+    assets.set(file.name, { body: file.text, contentType: "text/javascript; charset=utf-8" });
   }
   assets.set("style.css", { body: text(styleCss), contentType: "text/css; charset=utf-8" });
   return assets;
