@@ -51,7 +51,12 @@ export async function buildWebFiles(): Promise<BundledFile[]> {
  */
 export function bundleWeb(): BundledFile[] {
   const child = Bun.spawnSync([process.execPath, import.meta.path], { stdout: "pipe", stderr: "pipe" });
-  if (!child.success) throw new Error(`Cannot bundle the dashboard: ${child.stderr.toString().trim()}`);
+  if (!child.success) {
+    // Bun reports an exception thrown by a macro only as "cannot coerce Exception": print the cause first.
+    const detail = child.stderr.toString().trim();
+    console.error(detail);
+    throw new Error(`Cannot bundle the dashboard: ${detail}`);
+  }
   return JSON.parse(child.stdout.toString());
 }
 
