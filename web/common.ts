@@ -18,12 +18,17 @@ export class ApiError extends Error {
 
 /**
  * Calls a JSON API on this origin (the session cookie goes along); throws `ApiError` on failure.
- * With a body it is a POST, or `method` (e.g. PUT).
+ *
+ * @param body Sent as JSON; with a body the method defaults to POST, without it to GET.
+ * @param method Another method, e.g. `api(path, undefined, "DELETE")`.
  */
-export async function api<T = Record<string, unknown>>(path: string, body?: unknown, method = "POST"): Promise<T> {
-  const init: RequestInit = { credentials: "same-origin", headers: { accept: "application/json" } };
+export async function api<T = Record<string, unknown>>(
+  path: string,
+  body?: unknown,
+  method = body === undefined ? "GET" : "POST",
+): Promise<T> {
+  const init: RequestInit = { method, credentials: "same-origin", headers: { accept: "application/json" } };
   if (body !== undefined) {
-    init.method = method;
     init.headers = { accept: "application/json", "content-type": "application/json" };
     init.body = JSON.stringify(body);
   }

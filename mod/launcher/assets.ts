@@ -1,25 +1,15 @@
-import * as agentTs from "../../web/agent.ts" with { type: "text" };
-import * as chatTs from "../../web/chat.ts" with { type: "text" };
-import * as commonTs from "../../web/common.ts" with { type: "text" };
 import * as dashboardHtml from "../../web/dashboard.html" with { type: "text" };
-import * as dashboardTs from "../../web/dashboard.ts" with { type: "text" };
-import * as feedbackTs from "../../web/feedback.ts" with { type: "text" };
 import * as loginHtml from "../../web/login.html" with { type: "text" };
-import * as loginTs from "../../web/login.ts" with { type: "text" };
-import * as settingsTs from "../../web/settings.ts" with { type: "text" };
 import * as styleCss from "../../web/style.css" with { type: "text" };
-import * as tokensTs from "../../web/tokens.ts" with { type: "text" };
-import * as themeTs from "../../web/theme.ts" with { type: "text" };
-import * as messagesTs from "../../web/messages.ts" with { type: "text" };
-import * as retryCountdownTs from "../../web/retry_countdown.ts" with { type: "text" };
 import * as manifest from "../../web/manifest.webmanifest" with { type: "text" };
 import icon192 from "../../web/icons/icon-192.png" with { type: "file" };
 import icon512 from "../../web/icons/icon-512.png" with { type: "file" };
 import iconMaskable512 from "../../web/icons/icon-maskable-512.png" with { type: "file" };
 import iconSvg from "../../web/icons/icon.svg" with { type: "file" };
 import { readFileSync } from "node:fs";
+import { bundleWeb } from "./bundle.ts" with { type: "macro" };
 
-// The web/ files are imported as text, so they are embedded in the binary and also work from
+// The HTML and CSS are imported as text, so they are embedded in the binary and also work from
 // source. TypeScript types such imports as modules, hence the reads through `default`.
 function text(module: unknown): string {
   return (module as { default: string }).default;
@@ -47,30 +37,15 @@ const ICONS: Record<string, { path: string; contentType: string }> = {
   "icon.svg": { path: iconSvg, contentType: "image/svg+xml" },
 };
 
-const SCRIPTS: Record<string, unknown> = {
-  agent: agentTs,
-  chat: chatTs,
-  common: commonTs,
-  dashboard: dashboardTs,
-  feedback: feedbackTs,
-  login: loginTs,
-  settings: settingsTs,
-  tokens: tokensTs,
-  theme: themeTs,
-  messages: messagesTs,
-  retry_countdown: retryCountdownTs,
-};
-
 /**
- * Builds the dashboard's assets once: each `web/*.ts` transpiled to a browser ES module (its
- * `./x.ts` imports renamed to `./x.js`), and the stylesheet. No CDN, nothing fetched at run time.
+ * Builds the dashboard's assets once: the page scripts bundled from `web/` at build time (a Bun
+ * macro, see `bundle.ts`: entries, shared chunks, the lazily loaded Markdown chunk and the classic
+ * `theme.js`), the stylesheet and the icons. No CDN, nothing fetched or compiled at run time.
  */
 export function buildAssets(): Map<string, Asset> {
-  const transpiler = new Bun.Transpiler({ loader: "ts", target: "browser" });
   const assets = new Map<string, Asset>();
-  for (const [name, module] of Object.entries(SCRIPTS)) {
-    const js = transpiler.transformSync(text(module)).replace(/(from\s+["']\.\/[\w-]+)\.ts(["'])/g, "$1.js$2");
-    assets.set(`${name}.js`, { body: js, contentType: "text/javascript; charset=utf-8" });
+  for (const file of bundleWeb()) {
+    assets.set(file.name, { body: file.text, contentType: "text/javascript; charset=utf-8" });
   }
   assets.set("style.css", { body: text(styleCss), contentType: "text/css; charset=utf-8" });
   for (const [name, icon] of Object.entries(ICONS)) {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
+import { buildAssets } from "../../mod/launcher/mod.ts";
 import { childEnv, runBinary, startBinary } from "../helpers/binary.ts";
 import { startFakeOpenAI } from "../helpers/fake_openai.ts";
 import { openPico, type TestPicoClient } from "../helpers/gateway.ts";
@@ -175,13 +176,7 @@ describe("no secret leaks", () => {
     ) {
       await call(`launcher ${path}`, `${base}${path}`, { headers: signedIn });
     }
-    for (
-      const asset of readdirSync(`${import.meta.dir}/../../web`).filter((n) =>
-        n.endsWith(".ts") && !n.endsWith(".d.ts")
-      )
-    ) {
-      await call(`launcher asset ${asset}`, `${base}/assets/${asset.replace(/\.ts$/, ".js")}`);
-    }
+    for (const asset of buildAssets().keys()) await call(`launcher asset ${asset}`, `${base}/assets/${asset}`);
     await call("launcher /api/chat", `${base}/api/chat`, {
       method: "POST",
       headers: { ...signedIn, ...json },
