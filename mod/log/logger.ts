@@ -1,5 +1,6 @@
 import { closeSync, fstatSync, mkdirSync, openSync, renameSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
+import { type LogRing, MAX_RING_FIELDS, MAX_RING_MESSAGE_CHARS } from "./ring.ts";
 
 /** Log levels, lowest first. */
 export type LogLevel = "debug" | "info" | "warn" | "error";
@@ -43,6 +44,8 @@ export interface LoggerOptions {
   keepFiles?: number;
   /** The clock, in ms since the epoch, for line times and the refusal limit. @default Date.now */
   now?: () => number;
+  /** Also keep each entry written in this ring (the dashboard's Logs page). */
+  ring?: LogRing;
 }
 
 /** Characters of a field value kept; a longer value is cut and marked with its length. */
@@ -82,6 +85,28 @@ function formatValue(value: unknown): string {
   // deno-lint-ignore no-control-regex -- matching control characters is the point
   if (/^[^\s"=\\\u0000-\u001f\u007f-\u009f\u2028\u2029]+$/.test(text)) return text;
   return `"${escapeControl(text.replace(/["\\]/g, "\\$&"))}"`;
+}
+
+/** A field value as the Logs page shows it: cut and escaped like the file's, without the quotes. */
+function ringValue(value: unknown): string {
+  return escapeControl(cut(value instanceof Error ? value.message : String(value)));
+}
+
+/** Copies an entry into the ring, bounded: message cut, at most `MAX_RING_FIELDS` fields. */
+function keep(ring: LogRing, at: number, level: LogLevel, message: string, fields: LogFields = {}): void {
+  const kept: Record<string, string> = {};
+  let count = 0;
+  let dropped = 0;
+  for (const [key, value] of Object.entries(fields)) {
+    if (value === undefined) continue;
+    if (count++ < MAX_RING_FIELDS) kept[ringValue(key)] = ringValue(value);
+    else dropped++;
+  }
+  if (dropped > 0) kept.fields_dropped = String(dropped);
+  const msg = message.length > MAX_RING_MESSAGE_CHARS
+    ? `${message.slice(0, MAX_RING_MESSAGE_CHARS)}…(${message.length} chars)`
+    : message;
+  ring.push(at, level, escapeControl(msg), kept);
 }
 
 /**
@@ -170,7 +195,9 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   const now = options.now ?? Date.now;
   const emit = (level: LogLevel, message: string, fields?: LogFields) => {
     if (LEVELS[level] < min) return;
-    const line = formatLine(level, message, fields, new Date(now()));
+    const at = now();
+    const line = formatLine(level, message, fields, new Date(at));
+    if (options.ring) keep(options.ring, at, level, message, fields);
     toStderr?.(line);
     try {
       file?.write(line);
