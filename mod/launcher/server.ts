@@ -2,7 +2,7 @@ import type { PicoChannel } from "../channel/mod.ts";
 import type { ConfigStore } from "../config/mod.ts";
 import type { HistoryStore } from "../history/mod.ts";
 import { listen } from "../http/mod.ts";
-import type { Logger } from "../log/mod.ts";
+import { type Logger, LogRing } from "../log/mod.ts";
 import type { Metrics } from "../metrics/mod.ts";
 import { LoginGuard, type LoginLimiter, SessionManager } from "../session/mod.ts";
 import { createLauncherApp } from "./app.ts";
@@ -19,6 +19,8 @@ export interface LauncherOptions {
   /** The gateway's `/api/status` report. */
   gatewayStatus: () => Record<string, unknown>;
   log: Logger;
+  /** The ring `log` writes to, for the Logs page. @default an empty ring */
+  logs?: LogRing;
   metrics: Metrics;
   /** `127.0.0.1`, or `0.0.0.0` when public. */
   host: string;
@@ -59,6 +61,7 @@ export function createLauncherContext(options: Omit<LauncherOptions, "host" | "p
     history: options.history,
     gatewayStatus: options.gatewayStatus,
     log: options.log,
+    logs: options.logs ?? new LogRing(),
     metrics: options.metrics,
   };
 }
