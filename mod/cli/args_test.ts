@@ -29,6 +29,8 @@ describe("parseCommandLine()", () => {
       name: "token-generate",
       bytes: 48,
     });
+    expect(parseCommandLine(["token", "reset-launcher"]).command).toEqual({ name: "token-reset-launcher" });
+    expect(parseCommandLine(["token", "reset-launcher", "--home", "/x"]).flags).toEqual({ home: "/x" });
     expect(parseCommandLine(["config", "show"]).command).toEqual({ name: "config-show" });
     expect(parseCommandLine(["config", "check"]).command).toEqual({ name: "config-check" });
     expect(parseCommandLine(["version"]).command).toEqual({ name: "version" });

@@ -8,6 +8,7 @@ import { LoginGuard, type LoginLimiter, SessionManager } from "../session/mod.ts
 import { createLauncherApp } from "./app.ts";
 import type { LauncherContext } from "./context.ts";
 import type { LauncherToken } from "./token.ts";
+import { watchLauncherToken } from "./token_watch.ts";
 
 /** What `createLauncherContext()` and `startLauncher()` need. */
 export interface LauncherOptions {
@@ -68,7 +69,7 @@ export function createLauncherContext(options: Omit<LauncherOptions, "host" | "p
 
 /**
  * Starts the launcher dashboard: one `Bun.serve` with the Hono app and the dashboard chat
- * socket, joined to the app's Pico channel.
+ * socket, joined to the app's Pico channel; and follows launcher-config.json for a token reset.
  *
  * @throws {PicoclawError} `port_in_use`, naming the port and how to change it.
  */
@@ -83,11 +84,14 @@ export function startLauncher(options: LauncherOptions): Launcher {
     howToChange: "start with --port N or set port in launcher-config.json",
   });
   options.log.info("launcher listening", { host: server.hostname, port: server.port });
+  // `picoclaw token reset-launcher` from another shell takes effect at once.
+  const stopWatching = watchLauncherToken(context);
   return {
     port: server.port!,
     hostname: server.hostname!,
     context,
     stop: async () => {
+      stopWatching();
       await server.stop(true);
     },
   };
