@@ -1,12 +1,14 @@
-/** The dashboard: tabs, live status, first-run setup and logout; chat, tokens and settings have their own modules. */
+/** The dashboard: tabs, live status, first-run setup and logout; chat, tokens, settings, logs and security have their own modules. */
 
 import { startChat } from "./chat.ts";
 import { api, byId, show } from "./common.ts";
 import { notify, reportError } from "./feedback.ts";
+import { loadLogs, setupLogs } from "./logs.ts";
+import { loadSecurity, setupSecurity } from "./security.ts";
 import { loadSettings, setupSettings } from "./settings.ts";
 import { loadTokens, setupTokens } from "./tokens.ts";
 
-const TABS = ["status", "chat", "tokens", "settings"];
+const TABS = ["status", "chat", "tokens", "settings", "logs", "security"];
 
 function openTab(): void {
   const name = TABS.includes(location.hash.slice(1)) ? location.hash.slice(1) : "status";
@@ -17,6 +19,8 @@ function openTab(): void {
   show(byId("notice"), "");
   if (name === "tokens") loadTokens().catch(reportError);
   if (name === "settings") loadSettings().catch(reportError);
+  if (name === "logs") loadLogs().catch(reportError);
+  if (name === "security") loadSecurity().catch(reportError);
 }
 
 function formatUptime(seconds: number): string {
@@ -78,6 +82,8 @@ globalThis.addEventListener("hashchange", openTab);
 openTab();
 setupTokens();
 setupSettings();
+setupLogs();
+setupSecurity();
 startChat();
 void refreshStatus().catch(reportError).then(pollStatus);
 byId("setup-later").addEventListener("click", () => {

@@ -5,6 +5,8 @@ import * as dashboardTs from "../../web/dashboard.ts" with { type: "text" };
 import * as feedbackTs from "../../web/feedback.ts" with { type: "text" };
 import * as loginHtml from "../../web/login.html" with { type: "text" };
 import * as loginTs from "../../web/login.ts" with { type: "text" };
+import * as logsTs from "../../web/logs.ts" with { type: "text" };
+import * as securityTs from "../../web/security.ts" with { type: "text" };
 import * as settingsTs from "../../web/settings.ts" with { type: "text" };
 import * as styleCss from "../../web/style.css" with { type: "text" };
 import * as tokensTs from "../../web/tokens.ts" with { type: "text" };
@@ -27,6 +29,8 @@ const SCRIPTS: Record<string, unknown> = {
   dashboard: dashboardTs,
   feedback: feedbackTs,
   login: loginTs,
+  logs: logsTs,
+  security: securityTs,
   settings: settingsTs,
   tokens: tokensTs,
 };
