@@ -1,6 +1,6 @@
 import { closeSync, fstatSync, mkdirSync, openSync, renameSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
-import { type LogRing, MAX_RING_FIELDS, MAX_RING_MESSAGE_CHARS } from "./ring.ts";
+import { type LogRing, MAX_RING_FIELD_CHARS, MAX_RING_FIELDS, MAX_RING_MESSAGE_CHARS } from "./ring.ts";
 
 /** Log levels, lowest first. */
 export type LogLevel = "debug" | "info" | "warn" | "error";
@@ -87,26 +87,47 @@ function formatValue(value: unknown): string {
   return `"${escapeControl(text.replace(/["\\]/g, "\\$&"))}"`;
 }
 
-/** A field value as the Logs page shows it: cut and escaped like the file's, without the quotes. */
-function ringValue(value: unknown): string {
-  return escapeControl(cut(value instanceof Error ? value.message : String(value)));
+/**
+ * A copy of a cut string that does not share the original's memory: a slice may keep the whole
+ * original alive (a substring), and the ring keeps 1000 entries for the life of the process.
+ */
+function detach(text: string): string {
+  return Buffer.from(text, "utf16le").toString("utf16le");
 }
 
-/** Copies an entry into the ring, bounded: message cut, at most `MAX_RING_FIELDS` fields. */
+/** A field value as the Logs page shows it: cut and escaped like the file's, without the quotes. */
+function ringValue(value: unknown): string {
+  return detach(escapeControl(cut(value instanceof Error ? value.message : String(value))));
+}
+
+/**
+ * Copies an entry into the ring, bounded: the escaped message cut at `MAX_RING_MESSAGE_CHARS`,
+ * and fields kept while their escaped text fits in `MAX_RING_FIELD_CHARS` (at most
+ * `MAX_RING_FIELDS` of them); the rest are counted in `fields_dropped`.
+ */
 function keep(ring: LogRing, at: number, level: LogLevel, message: string, fields: LogFields = {}): void {
   const kept: Record<string, string> = {};
   let count = 0;
+  let used = 0;
   let dropped = 0;
   for (const [key, value] of Object.entries(fields)) {
     if (value === undefined) continue;
-    if (count++ < MAX_RING_FIELDS) kept[ringValue(key)] = ringValue(value);
-    else dropped++;
+    const k = ringValue(key);
+    const v = ringValue(value);
+    if (count < MAX_RING_FIELDS && used + k.length + v.length <= MAX_RING_FIELD_CHARS) {
+      kept[k] = v;
+      count++;
+      used += k.length + v.length;
+    } else dropped++;
   }
   if (dropped > 0) kept.fields_dropped = String(dropped);
-  const msg = message.length > MAX_RING_MESSAGE_CHARS
-    ? `${message.slice(0, MAX_RING_MESSAGE_CHARS)}…(${message.length} chars)`
-    : message;
-  ring.push(at, level, escapeControl(msg), kept);
+  const msg = escapeControl(message);
+  ring.push(
+    at,
+    level,
+    detach(msg.length > MAX_RING_MESSAGE_CHARS ? `${msg.slice(0, MAX_RING_MESSAGE_CHARS)}…(${msg.length} chars)` : msg),
+    kept,
+  );
 }
 
 /**

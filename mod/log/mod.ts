@@ -23,6 +23,7 @@ export {
   type LogPage,
   LogRing,
   type LogRingOptions,
+  MAX_RING_FIELD_CHARS,
   MAX_RING_FIELDS,
   MAX_RING_MESSAGE_CHARS,
 } from "./ring.ts";

@@ -31,11 +31,14 @@ export interface LogRingOptions {
 export const MAX_RING_MESSAGE_CHARS = 1000;
 /** Fields kept per entry; the rest are dropped and counted in a `fields_dropped` field. */
 export const MAX_RING_FIELDS = 32;
+/** Characters of field names and values (escaped) kept per entry; fields past it are dropped and counted. */
+export const MAX_RING_FIELD_CHARS = 4096;
 
 /**
  * The last log entries in memory, for the dashboard's Logs page (SPEC §7.3). Each entry is
- * bounded (message cut, at most `MAX_RING_FIELDS` fields of at most 200 characters each), so
- * the ring holds at most `capacity` entries of bounded size whatever a client sends.
+ * bounded (message cut, fields cut at 200 characters like the file's, at most `MAX_RING_FIELDS`
+ * fields and `MAX_RING_FIELD_CHARS` of field text), so the ring holds at most `capacity`
+ * entries of about 5 kB whatever a client sends.
  *
  * @example
  * const ring = new LogRing();

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { createLogger } from "./logger.ts";
-import { LogRing, MAX_RING_FIELDS, MAX_RING_MESSAGE_CHARS } from "./ring.ts";
+import { LogRing, MAX_RING_FIELD_CHARS, MAX_RING_FIELDS, MAX_RING_MESSAGE_CHARS } from "./ring.ts";
 import { Secret } from "../config/mod.ts";
 
 function quietLogger(ring: LogRing, level: "debug" | "info" = "debug") {
@@ -67,14 +67,43 @@ describe("LogRing", () => {
     const ring = new LogRing();
     const log = quietLogger(ring);
     const fields: Record<string, string> = {};
-    for (let i = 0; i < MAX_RING_FIELDS + 5; i++) fields[`k${i}`] = "v".repeat(10_000);
+    for (let i = 0; i < MAX_RING_FIELDS + 5; i++) fields[`k${i}`] = "v".repeat(10);
+    fields.long = "v".repeat(10_000);
     log.info("m".repeat(50_000), fields);
     const [entry] = ring.query().entries;
     expect(entry.msg).toBe(`${"m".repeat(MAX_RING_MESSAGE_CHARS)}…(50000 chars)`);
     expect(Object.keys(entry.fields).length).toBe(MAX_RING_FIELDS + 1);
-    expect(entry.fields.k0).toBe(`${"v".repeat(200)}…(10000 chars)`);
-    expect(entry.fields.fields_dropped).toBe("5");
-    expect(JSON.stringify(entry).length).toBeLessThan(MAX_RING_MESSAGE_CHARS + (MAX_RING_FIELDS + 1) * 240);
+    expect(entry.fields.k0).toBe("v".repeat(10));
+    expect(entry.fields.fields_dropped).toBe("6");
+    const one = quietLogger(ring);
+    one.info("x", { long: "v".repeat(10_000) });
+    expect(ring.query().entries[1].fields.long).toBe(`${"v".repeat(200)}…(10000 chars)`);
+  });
+
+  test("bounds an entry of escaped control characters too (escaping makes text 6 times longer)", () => {
+    const ring = new LogRing();
+    const log = quietLogger(ring);
+    const fields: Record<string, string> = {};
+    for (let i = 0; i < 100; i++) fields[`k${i}`] = "\u0001".repeat(10_000);
+    log.warn("\u0001".repeat(10_000), fields);
+    const [entry] = ring.query().entries;
+    expect(entry.msg.length).toBeLessThanOrEqual(MAX_RING_MESSAGE_CHARS + 20);
+    const fieldChars = Object.entries(entry.fields).reduce((n, [k, v]) => n + k.length + v.length, 0);
+    expect(fieldChars).toBeLessThanOrEqual(MAX_RING_FIELD_CHARS + 20);
+    expect(Number(entry.fields.fields_dropped)).toBeGreaterThan(90);
+  });
+
+  test("keeps copies of cut text, not the long originals (1000 entries of 100 KB messages stay small)", () => {
+    const ring = new LogRing();
+    const log = quietLogger(ring);
+    Bun.gc(true);
+    const before = process.memoryUsage().heapUsed;
+    // Fresh long strings each time: a cut that shared their memory would keep 1000 x 200 KB alive.
+    for (let i = 0; i < 1000; i++) log.info(`${i}`.padEnd(100_000, "m"), { v: `${i}`.padEnd(100_000, "v") });
+    Bun.gc(true);
+    const grown = process.memoryUsage().heapUsed - before;
+    expect(ring.query().entries.length).toBe(1000);
+    expect(grown).toBeLessThan(30 * 1024 * 1024);
   });
 
   test("stores the escaped, masked values the log file gets", () => {
