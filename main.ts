@@ -5,7 +5,7 @@
  */
 
 import { runServerProcess } from "./mod/app/mod.ts";
-import { configCheckText, configShowText, parseCommandLine, USAGE } from "./mod/cli/mod.ts";
+import { configCheckText, configShowText, parseCommandLine, resetLauncherToken, USAGE } from "./mod/cli/mod.ts";
 import { generateToken, loadConfig } from "./mod/config/mod.ts";
 import { ConfigError, PicoclawError, UsageError } from "./mod/errors/mod.ts";
 import { DEFAULT_UNIT_FILE, installService } from "./mod/service/mod.ts";
@@ -81,6 +81,12 @@ async function main(argv: string[], env: Record<string, string | undefined>): Pr
         for (const warning of loaded.warnings) printError(`picoclaw: warning: ${warning}\n`);
         print(configCheckText(loaded));
         return 0;
+      case "token-reset-launcher": {
+        const { token, warnings } = await resetLauncherToken(loaded);
+        for (const warning of warnings) printError(`picoclaw: warning: ${warning}\n`);
+        print(`${token}\n`);
+        return 0;
+      }
       case "gateway":
         return await runServerProcess(loaded, { launcher: false, console: false }, { stdout: print });
       case "launcher":

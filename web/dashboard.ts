@@ -1,13 +1,15 @@
-/** The dashboard: tabs, live status, first-run setup and logout; chat, tokens, agent and settings have their own modules. */
+/** The dashboard: tabs, live status, first-run setup and logout; chat, tokens, agent, settings, logs and security have their own modules. */
 
 import { loadAgent, setupAgent } from "./agent.ts";
 import { startChat } from "./chat.ts";
 import { api, byId, show } from "./common.ts";
 import { notify, reportError } from "./feedback.ts";
+import { loadLogs, setupLogs } from "./logs.ts";
+import { loadSecurity, setupSecurity } from "./security.ts";
 import { loadSettings, setupSettings } from "./settings.ts";
 import { loadTokens, setupTokens } from "./tokens.ts";
 
-const TABS = ["status", "chat", "tokens", "agent", "settings"];
+const TABS = ["status", "chat", "tokens", "agent", "settings", "logs", "security"];
 
 function openTab(): void {
   const name = TABS.includes(location.hash.slice(1)) ? location.hash.slice(1) : "status";
@@ -19,6 +21,8 @@ function openTab(): void {
   if (name === "tokens") loadTokens().catch(reportError);
   if (name === "agent") loadAgent().catch(reportError);
   if (name === "settings") loadSettings().catch(reportError);
+  if (name === "logs") loadLogs().catch(reportError);
+  if (name === "security") loadSecurity().catch(reportError);
 }
 
 function formatUptime(seconds: number): string {
@@ -95,6 +99,8 @@ openTab();
 setupTokens();
 setupSettings();
 setupAgent();
+setupLogs();
+setupSecurity();
 startChat();
 void refreshStatus().catch(reportError).then(pollStatus);
 // "Not now" is remembered by this browser (localStorage), so the first-run card stops asking here.

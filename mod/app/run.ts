@@ -6,7 +6,7 @@ import { checkConfig, ConfigStore, hasChanged, type LoadedConfig } from "../conf
 import { ConfigError } from "../errors/mod.ts";
 import { startGateway } from "../gateway/mod.ts";
 import { consoleText, resolveLauncherToken, startLauncherBindingFirst, startLineFields } from "../launcher/mod.ts";
-import { createLogger, type Logger } from "../log/mod.ts";
+import { createLogger, type Logger, LogRing } from "../log/mod.ts";
 import { createMetrics } from "../metrics/mod.ts";
 import { PicoClient } from "../pico/mod.ts";
 import { waitForStopSignal, withDeadline } from "./signals.ts";
@@ -40,7 +40,9 @@ export async function runServerProcess(loaded: LoadedConfig, mode: ProcessMode, 
   ensureReady(loaded);
   // Listen for SIGINT/SIGTERM before starting anything, so a stop during start-up is clean too.
   const stopSignal = waitForStopSignal();
-  const log: Logger = createLogger(mode.launcher ? { file: loaded.paths.logFile } : {});
+  // The last 1000 entries stay in memory for the dashboard's Logs page.
+  const logs = new LogRing();
+  const log: Logger = createLogger(mode.launcher ? { file: loaded.paths.logFile, ring: logs } : {});
   const stops: (() => void | Promise<void>)[] = [];
   let history: HistoryStore | undefined;
   const stopAll = async () => {
@@ -96,6 +98,7 @@ export async function runServerProcess(loaded: LoadedConfig, mode: ProcessMode, 
         history,
         gatewayStatus: () => gateway.status(),
         log,
+        logs,
         metrics,
         host: loaded.launcher.public ? "0.0.0.0" : "127.0.0.1",
         port: loaded.launcher.port,

@@ -8,6 +8,7 @@ export type Command =
   | { name: "launcher"; console: boolean }
   | { name: "gateway" }
   | { name: "token-generate"; bytes: number }
+  | { name: "token-reset-launcher" }
   | { name: "config-show"; changed: boolean }
   | { name: "config-check" }
   | { name: "version" }
@@ -60,14 +61,16 @@ function pickCommand(positionals: string[], console: boolean, bytes: number): Co
       extra(positionals.slice(1), "gateway");
       return { name: "gateway" };
     case "token":
-      if (second !== "generate") {
+      if (second !== "generate" && second !== "reset-launcher") {
         throw new UsageError(
-          second === undefined ? "Missing subcommand: token generate" : `Unknown command "token ${second}"`,
+          second === undefined
+            ? "Missing subcommand: token generate or token reset-launcher"
+            : `Unknown command "token ${second}"`,
           USAGE.token,
         );
       }
       extra(rest, "token");
-      return { name: "token-generate", bytes };
+      return second === "generate" ? { name: "token-generate", bytes } : { name: "token-reset-launcher" };
     case "config":
       if (second !== "show" && second !== "check") {
         throw new UsageError(

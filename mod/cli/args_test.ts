@@ -29,6 +29,8 @@ describe("parseCommandLine()", () => {
       name: "token-generate",
       bytes: 48,
     });
+    expect(parseCommandLine(["token", "reset-launcher"]).command).toEqual({ name: "token-reset-launcher" });
+    expect(parseCommandLine(["token", "reset-launcher", "--home", "/x"]).flags).toEqual({ home: "/x" });
     expect(parseCommandLine(["config", "show"]).command).toEqual({ name: "config-show", changed: false });
     expect(parseCommandLine(["config", "show", "--changed"]).command).toEqual({ name: "config-show", changed: true });
     expect(() => parseCommandLine(["config", "check", "--changed"])).toThrow("--changed applies only to config show");

@@ -8,6 +8,7 @@ Commands:
   (none)                     launcher mode: gateway (18790) + dashboard (18800) in one process
   gateway                    gateway only, no dashboard, logs to stderr
   token generate [--bytes N] print a new random token (N bytes as hex, default 32)
+  token reset-launcher       write a new random launcher token to launcher-config.json and print it
   config show [--changed]    print the effective config with the source of each value (secrets masked)
   config check               validate every config layer; exit 0 "config ok" or 2 with every problem
   version                    print version, Bun version and target
@@ -31,9 +32,13 @@ Runs the gateway only: the Pico Channel WebSocket at /pico and the HTTP API
 (default 127.0.0.1:18790). Logs to stderr. SIGINT/SIGTERM stop it cleanly.
 `,
   token: `Usage: picoclaw token generate [--bytes N]
+       picoclaw token reset-launcher [--home DIR]
 
-Prints a new random token from a CSPRNG: N bytes (default 32) as lowercase hex.
-Put it in .security.yml as channels.pico.token, or in PICOCLAW_CHANNELS_PICO_TOKEN.
+generate        prints a new random token from a CSPRNG: N bytes (default 32) as lowercase hex.
+                Put it in .security.yml as channels.pico.token, or in PICOCLAW_CHANNELS_PICO_TOKEN.
+reset-launcher  writes a new random launcher token to launcher-config.json (0600) and prints it:
+                the way back in after a lost token. A running launcher switches to it within
+                2 s and signs every dashboard session out.
 `,
   config: `Usage: picoclaw config show [--changed] | check [--home DIR] [--config FILE]
 

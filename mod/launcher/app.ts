@@ -9,7 +9,9 @@ import { createApiRoutes } from "./api_routes.ts";
 import { buildAssets, MANIFEST } from "./assets.ts";
 import { createAuthRoutes } from "./auth_routes.ts";
 import type { LauncherContext, LauncherEnv } from "./context.ts";
+import { createLogRoutes } from "./log_routes.ts";
 import { launcherHeaders, sameOriginOnly } from "./protect.ts";
+import { createSecurityRoutes } from "./security_routes.ts";
 import { createSessionRoutes } from "./session_routes.ts";
 import { dashboardAdmission } from "./ws_route.ts";
 
@@ -102,5 +104,7 @@ export function createLauncherApp(ctx: LauncherContext): Hono<LauncherEnv> {
   app.route("/", createApiRoutes(ctx));
   app.route("/", createAgentRoutes(ctx));
   app.route("/", createSessionRoutes(ctx));
+  app.route("/", createLogRoutes(ctx));
+  app.route("/", createSecurityRoutes(ctx));
   return app;
 }

@@ -4,7 +4,7 @@ import { timingSafeEqual } from "hono/utils/buffer";
 import type { ConnectionState, PicoChannel } from "../channel/mod.ts";
 import type { ConfigStore } from "../config/mod.ts";
 import type { HistoryStore } from "../history/mod.ts";
-import type { Logger } from "../log/mod.ts";
+import type { Logger, LogRing } from "../log/mod.ts";
 import type { Metrics } from "../metrics/mod.ts";
 import type { LoginGuard, SessionManager } from "../session/mod.ts";
 import type { LauncherToken } from "./token.ts";
@@ -22,6 +22,8 @@ export interface LauncherContext {
   /** The gateway's `/api/status` report. */
   gatewayStatus: () => Record<string, unknown>;
   log: Logger;
+  /** The last log entries, for the Logs page. */
+  logs: LogRing;
   metrics: Metrics;
 }
 

@@ -2,12 +2,13 @@ import type { PicoChannel } from "../channel/mod.ts";
 import type { ConfigStore } from "../config/mod.ts";
 import type { HistoryStore } from "../history/mod.ts";
 import { listen } from "../http/mod.ts";
-import type { Logger } from "../log/mod.ts";
+import { type Logger, LogRing } from "../log/mod.ts";
 import type { Metrics } from "../metrics/mod.ts";
 import { LoginGuard, type LoginLimiter, SessionManager } from "../session/mod.ts";
 import { createLauncherApp } from "./app.ts";
 import type { LauncherContext } from "./context.ts";
 import type { LauncherToken } from "./token.ts";
+import { watchLauncherToken } from "./token_watch.ts";
 
 /** What `createLauncherContext()` and `startLauncher()` need. */
 export interface LauncherOptions {
@@ -19,6 +20,8 @@ export interface LauncherOptions {
   /** The gateway's `/api/status` report. */
   gatewayStatus: () => Record<string, unknown>;
   log: Logger;
+  /** The ring `log` writes to, for the Logs page. @default an empty ring */
+  logs?: LogRing;
   metrics: Metrics;
   /** `127.0.0.1`, or `0.0.0.0` when public. */
   host: string;
@@ -59,6 +62,7 @@ export function createLauncherContext(options: Omit<LauncherOptions, "host" | "p
     history: options.history,
     gatewayStatus: options.gatewayStatus,
     log: options.log,
+    logs: options.logs ?? new LogRing(),
     metrics: options.metrics,
   };
 }
@@ -80,11 +84,14 @@ function bindLauncher(options: Omit<LauncherOptions, "token">) {
       const context = createLauncherContext({ ...options, token });
       app = createLauncherApp(context);
       options.log.info("launcher listening", { host: server.hostname, port: server.port });
+      // `picoclaw token reset-launcher` from another shell takes effect at once.
+      const stopWatching = watchLauncherToken(context);
       return {
         port: server.port!,
         hostname: server.hostname!,
         context,
         stop: async () => {
+          stopWatching();
           await server.stop(true);
         },
       };
@@ -94,7 +101,7 @@ function bindLauncher(options: Omit<LauncherOptions, "token">) {
 
 /**
  * Starts the launcher dashboard: one `Bun.serve` with the Hono app and the dashboard chat
- * socket, joined to the app's Pico channel.
+ * socket, joined to the app's Pico channel; and follows launcher-config.json for a token reset.
  *
  * @throws {PicoclawError} `port_in_use`, naming the port and how to change it.
  */

@@ -1,5 +1,6 @@
 import { closeSync, fstatSync, mkdirSync, openSync, renameSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
+import { type LogRing, MAX_RING_FIELD_CHARS, MAX_RING_FIELDS, MAX_RING_MESSAGE_CHARS } from "./ring.ts";
 
 /** Log levels, lowest first. */
 export type LogLevel = "debug" | "info" | "warn" | "error";
@@ -43,6 +44,8 @@ export interface LoggerOptions {
   keepFiles?: number;
   /** The clock, in ms since the epoch, for line times and the refusal limit. @default Date.now */
   now?: () => number;
+  /** Also keep each entry written in this ring (the dashboard's Logs page). */
+  ring?: LogRing;
 }
 
 /** Characters of a field value kept; a longer value is cut and marked with its length. */
@@ -82,6 +85,49 @@ function formatValue(value: unknown): string {
   // deno-lint-ignore no-control-regex -- matching control characters is the point
   if (/^[^\s"=\\\u0000-\u001f\u007f-\u009f\u2028\u2029]+$/.test(text)) return text;
   return `"${escapeControl(text.replace(/["\\]/g, "\\$&"))}"`;
+}
+
+/**
+ * A copy of a cut string that does not share the original's memory: a slice may keep the whole
+ * original alive (a substring), and the ring keeps 1000 entries for the life of the process.
+ */
+function detach(text: string): string {
+  return Buffer.from(text, "utf16le").toString("utf16le");
+}
+
+/** A field value as the Logs page shows it: cut and escaped like the file's, without the quotes. */
+function ringValue(value: unknown): string {
+  return detach(escapeControl(cut(value instanceof Error ? value.message : String(value))));
+}
+
+/**
+ * Copies an entry into the ring, bounded: the escaped message cut at `MAX_RING_MESSAGE_CHARS`,
+ * and fields kept while their escaped text fits in `MAX_RING_FIELD_CHARS` (at most
+ * `MAX_RING_FIELDS` of them); the rest are counted in `fields_dropped`.
+ */
+function keep(ring: LogRing, at: number, level: LogLevel, message: string, fields: LogFields = {}): void {
+  const kept: Record<string, string> = {};
+  let count = 0;
+  let used = 0;
+  let dropped = 0;
+  for (const [key, value] of Object.entries(fields)) {
+    if (value === undefined) continue;
+    const k = ringValue(key);
+    const v = ringValue(value);
+    if (count < MAX_RING_FIELDS && used + k.length + v.length <= MAX_RING_FIELD_CHARS) {
+      kept[k] = v;
+      count++;
+      used += k.length + v.length;
+    } else dropped++;
+  }
+  if (dropped > 0) kept.fields_dropped = String(dropped);
+  const msg = escapeControl(message);
+  ring.push(
+    at,
+    level,
+    detach(msg.length > MAX_RING_MESSAGE_CHARS ? `${msg.slice(0, MAX_RING_MESSAGE_CHARS)}…(${msg.length} chars)` : msg),
+    kept,
+  );
 }
 
 /**
@@ -170,7 +216,9 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   const now = options.now ?? Date.now;
   const emit = (level: LogLevel, message: string, fields?: LogFields) => {
     if (LEVELS[level] < min) return;
-    const line = formatLine(level, message, fields, new Date(now()));
+    const at = now();
+    const line = formatLine(level, message, fields, new Date(at));
+    if (options.ring) keep(options.ring, at, level, message, fields);
     toStderr?.(line);
     try {
       file?.write(line);

@@ -4,6 +4,7 @@
  * `$PICOCLAW_HOME/logs/launcher.log` (0600). Secrets are passed as `Secret` and print masked.
  * Control characters are escaped, values cut at 200 characters, and refusals a client can
  * repeat (`log.refusal()`) logged at most once a second per kind, so nobody can flood the log.
+ * A `LogRing` keeps the last 1000 entries in memory for the dashboard's Logs page.
  */
 
 export {
@@ -16,3 +17,13 @@ export {
   type LogLevel,
   MAX_VALUE_CHARS,
 } from "./logger.ts";
+export {
+  LOG_LEVELS,
+  type LogEntry,
+  type LogPage,
+  LogRing,
+  type LogRingOptions,
+  MAX_RING_FIELD_CHARS,
+  MAX_RING_FIELDS,
+  MAX_RING_MESSAGE_CHARS,
+} from "./ring.ts";

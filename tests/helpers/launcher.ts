@@ -11,7 +11,7 @@ import {
   resolveLauncherToken,
   startLauncher,
 } from "../../mod/launcher/mod.ts";
-import { createLogger } from "../../mod/log/mod.ts";
+import { createLogger, LogRing } from "../../mod/log/mod.ts";
 import { createMetrics } from "../../mod/metrics/mod.ts";
 import type { LoginLimiter } from "../../mod/session/mod.ts";
 import { makeTempHome, type TempHome } from "./temp_home.ts";
@@ -67,7 +67,8 @@ export async function makeTestLauncher(options: TestLauncherOptions = {}): Promi
   });
   const store = new ConfigStore(loaded);
   const logs: string[] = [];
-  const log = createLogger({ stderr: (line) => logs.push(line), level: "debug" });
+  const ring = new LogRing();
+  const log = createLogger({ stderr: (line) => logs.push(line), level: "debug", ring });
   const metrics = createMetrics();
   const history = openHistory({ path: loaded.paths.historyFile, log });
   // As the app does: the agent follows the store, so the Agent page applies live.
@@ -88,6 +89,7 @@ export async function makeTestLauncher(options: TestLauncherOptions = {}): Promi
     history,
     gatewayStatus: () => gateway.status(),
     log,
+    logs: ring,
     metrics,
     limiter: options.limiter,
     now: options.now,
