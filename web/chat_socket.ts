@@ -1,7 +1,8 @@
 /**
  * The chat's WebSocket to `/pico/ws` (the session cookie goes along): reconnects after a drop with
- * a backoff of 1 s doubling to 30 s and says so, and hands a signed-out page back (a close with
- * 4001, or a refused socket while `GET /api/status` answers 401).
+ * a backoff of 1 s doubling to 30 s and says so, and hands a signed-out page back (a close or a
+ * refused socket while `GET /api/status` answers 401). A 4001 while still signed in (a token
+ * rotation replaced this browser's login session) reconnects at once.
  */
 
 import type { ServerFrame } from "../mod/pico/mod.ts";
@@ -100,11 +101,13 @@ export class ChatSocket {
 
   async #dropped(code: number): Promise<void> {
     this.#socket = undefined;
-    if (code === SESSION_ENDED || await this.#signedOut()) {
+    if (await this.#signedOut()) {
       this.#events.signedOut();
       return;
     }
-    this.#countdown(backoffSeconds(this.#attempt++));
+    // 4001 while this browser is still signed in: its login session was replaced (a token
+    // rotation gives the caller a new cookie), so the chat reconnects at once with the new one.
+    this.#countdown(code === SESSION_ENDED ? 0 : backoffSeconds(this.#attempt++));
   }
 
   /** A refused socket does not say why; a 401 from the status API means the session is gone. */

@@ -1,7 +1,7 @@
 import { open } from "node:fs/promises";
 import { Hono } from "hono";
 import { z } from "../zod/mod.ts";
-import { parseRequest } from "../http/mod.ts";
+import { describe, parseRequest } from "../http/mod.ts";
 import { LOG_LEVELS, type LogEntry, type LogLevel } from "../log/mod.ts";
 import { type LauncherContext, type LauncherEnv, NO_STORE } from "./context.ts";
 
@@ -57,20 +57,32 @@ function ringText(entries: readonly LogEntry[]): string {
 export function createLogRoutes(ctx: LauncherContext): Hono<LauncherEnv> {
   const app = new Hono<LauncherEnv>();
 
-  app.get("/api/logs", (c) => {
-    const query = parseRequest(LogsQuerySchema, c.req.query());
-    const page = ctx.logs.query({ level: query.level, after: query.after === undefined ? 0 : Number(query.after) });
-    return c.json(page, 200, NO_STORE);
-  });
+  app.get(
+    "/api/logs",
+    describe({
+      summary: "The newest log entries kept in memory (level, after)",
+      tags: ["logs"],
+      query: LogsQuerySchema,
+    }),
+    (c) => {
+      const query = parseRequest(LogsQuerySchema, c.req.query());
+      const page = ctx.logs.query({ level: query.level, after: query.after === undefined ? 0 : Number(query.after) });
+      return c.json(page, 200, NO_STORE);
+    },
+  );
 
-  app.get("/api/logs/download", async (c) => {
-    const file = await readTail(ctx.store.loaded.paths.logFile, MAX_LOG_DOWNLOAD_BYTES);
-    const body = file ?? new TextEncoder().encode(ringText(ctx.logs.query().entries));
-    return c.body(body, 200, {
-      ...NO_STORE,
-      "Content-Type": "text/plain; charset=utf-8",
-      "Content-Disposition": 'attachment; filename="launcher.log"',
-    });
-  });
+  app.get(
+    "/api/logs/download",
+    describe({ summary: "launcher.log as a text/plain attachment (its newest 8 MiB)", tags: ["logs"] }),
+    async (c) => {
+      const file = await readTail(ctx.store.loaded.paths.logFile, MAX_LOG_DOWNLOAD_BYTES);
+      const body = file ?? new TextEncoder().encode(ringText(ctx.logs.query().entries));
+      return c.body(body, 200, {
+        ...NO_STORE,
+        "Content-Type": "text/plain; charset=utf-8",
+        "Content-Disposition": 'attachment; filename="launcher.log"',
+      });
+    },
+  );
   return app;
 }

@@ -195,16 +195,11 @@ describe.skipIf(!hasChromium)("dashboard chat in Chromium", () => {
 
   test("goes to the sign-in page when another tab logs out (4001)", async () => {
     const { page } = await openChat();
-    const asked: string[] = [];
-    page.on("request", (req) => {
-      if (req.url().endsWith("/api/status")) asked.push(req.url());
-    });
     const other = await context!.newPage();
     await other.goto(`${app!.base}/`);
     await other.click("#logout");
+    // The 4001 plus a 401 from /api/status (a rotation's 4001 leaves this browser signed in: see security_test.ts).
     await page.waitForSelector("#login-form");
-    // The close code says it all: the page did not need to ask the server whether it is signed out.
-    expect(asked).toEqual([]);
     await screenshot(page, "chat-05-signed-out");
   });
 
