@@ -60,6 +60,9 @@ export function describeProblem(problem: FieldProblem): string {
     return `${label(field)} must be ${TYPE_WORDS[expected[1]] ?? expected[1]}.`;
   }
   if (/^(must|is|cannot|should|has)\b/.test(message)) return sentence(`${label(field)} ${message}`);
+  // The config schema's own wording: "expected an http:// or https:// URL, got \"ftp://x\"".
+  const config = /^expected (.+?)(?:, got (.+))?$/i.exec(message);
+  if (config) return sentence(`${label(field)} must be ${config[1]}${config[2] ? ` (not ${config[2]})` : ""}`);
   return sentence(message);
 }
 

@@ -14,6 +14,13 @@ describe("describeProblem()", () => {
       .toBe("The remote URL is missing.");
   });
 
+  test("names the field of a config-schema message (expected …, got …)", () => {
+    expect(describeProblem({ field: "base_url", message: 'expected an http:// or https:// URL, got "ftp://nope"' }))
+      .toBe('The base URL must be an http:// or https:// URL (not "ftp://nope").');
+    expect(describeProblem({ field: "agent.timeout", message: "expected a positive integer" }))
+      .toBe("The timeout must be a positive integer.");
+  });
+
   test("capitalizes a message that is already a clause and ends it with a period", () => {
     expect(describeProblem({ field: "confirm", message: "the two tokens differ" })).toBe("The two tokens differ.");
   });

@@ -122,7 +122,7 @@ describe.skipIf(!hasChromium)("Agent page in Chromium", () => {
     await page.fill("#agent-base-url", "ftp://nope");
     await page.click("#agent-save");
     await page.waitForSelector("#error:not([hidden])");
-    expect(await page.textContent("#error")).toContain("base_url: expected an http:// or https:// URL");
+    expect(await page.textContent("#error")).toContain("The base URL must be an http:// or https:// URL");
   });
 
   test("fits a 360 px wide phone screen", async () => {
