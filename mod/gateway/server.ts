@@ -9,6 +9,7 @@ import { createErrorHandler, handleNotFound, listen } from "../http/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import type { Metrics } from "../metrics/mod.ts";
 import type { PicoClientStatus } from "../pico/mod.ts";
+import type { ChatAppStatus } from "../chat_app/mod.ts";
 import { VERSION } from "../version/mod.ts";
 import { createApi, type StatusReport } from "./api.ts";
 
@@ -22,6 +23,8 @@ export interface GatewayOptions {
   metrics: Metrics;
   /** The Pico client's state, for `/api/status`. */
   picoClientStatus?: () => PicoClientStatus;
+  /** The Telegram channel's state, for `/api/status` `telegram`. */
+  telegramStatus?: () => ChatAppStatus;
 }
 
 /** A running gateway. */
@@ -44,6 +47,8 @@ const NO_CLIENT = (): PicoClientStatus => ({
   reconnects: 0,
   next_retry_in_s: null,
 });
+
+const NO_CHAT_APP = (): ChatAppStatus => ({ enabled: false, state: "disabled", last_error: null, bot: null });
 
 /**
  * Builds the gateway's Hono app: `/health`, `/pico` and `/pico/ws` (the same endpoint: the
@@ -76,11 +81,13 @@ export function startGateway(options: GatewayOptions): Gateway {
   const startedAt = Date.now();
   const { channel, store } = options;
   const picoClientStatus = options.picoClientStatus ?? NO_CLIENT;
+  const telegramStatus = options.telegramStatus ?? NO_CHAT_APP;
   const status = (): StatusReport => ({
     version: VERSION,
     uptime_s: Math.floor((Date.now() - startedAt) / 1000),
     pico: channel.status(),
     pico_client: picoClientStatus(),
+    telegram: telegramStatus(),
     agent: { provider: options.agent.provider, model: options.agent.model },
   });
   const app = createGatewayApp({ ...options, status });
