@@ -62,6 +62,8 @@ export function startFakeTelegram(token: string, botUsername = "picoclaw_test_bo
   let nextMessageId = 1;
   let waiters: Waiter[] = [];
   const failures = new Map<string, PlannedFailure[]>();
+  /** While set, getUpdates calls hang before looking at their offset (nothing is confirmed). */
+  let frozen: { promise: Promise<void>; release: () => void } | undefined;
 
   const ok = (result: unknown) => Response.json({ ok: true, result });
   const fail = (status: number, description: string, retryAfter?: number) =>
@@ -89,6 +91,10 @@ export function startFakeTelegram(token: string, botUsername = "picoclaw_test_bo
   }
 
   async function getUpdates(params: Record<string, unknown>, signal: AbortSignal): Promise<Response> {
+    if (frozen) {
+      await Promise.race([frozen.promise, new Promise((resolve) => signal.addEventListener("abort", resolve))]);
+      if (signal.aborted) return fail(499, "client went away");
+    }
     const offset = Number(params.offset ?? 0);
     if (offset > 0) pending = pending.filter((u) => (u.update_id as number) >= offset);
     const limit = Math.min(MAX_LIMIT, Math.max(1, Number(params.limit ?? MAX_LIMIT)));
@@ -248,6 +254,19 @@ export function startFakeTelegram(token: string, botUsername = "picoclaw_test_bo
       }
       failures.set(method, list);
     },
+    /**
+     * Makes getUpdates calls hang without confirming anything (as if the process died before
+     * its next poll reached Telegram); `thaw()` lets them through.
+     */
+    freeze(): void {
+      let release = () => {};
+      const promise = new Promise<void>((resolve) => (release = resolve));
+      frozen = { promise, release };
+    },
+    thaw(): void {
+      frozen?.release();
+      frozen = undefined;
+    },
     /** Polls `check` every 20 ms until it is true or `timeoutMs` passes (then throws, naming `what`). */
     async waitFor(check: () => boolean, what = "condition", timeoutMs = 10_000): Promise<void> {
       const deadline = Date.now() + timeoutMs;
@@ -258,6 +277,7 @@ export function startFakeTelegram(token: string, botUsername = "picoclaw_test_bo
     },
     stop(): void {
       wake();
+      frozen?.release();
       server.stop(true);
     },
   };
