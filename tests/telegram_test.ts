@@ -55,7 +55,9 @@ async function startGateway(env: Record<string, string>): Promise<number> {
 }
 
 async function telegramStatus(port: number): Promise<Record<string, unknown>> {
-  const res = await fetch(`http://127.0.0.1:${port}/api/status`, { headers: { authorization: `Bearer ${PICO_TOKEN}` } });
+  const res = await fetch(`http://127.0.0.1:${port}/api/status`, {
+    headers: { authorization: `Bearer ${PICO_TOKEN}` },
+  });
   return (await res.json()).telegram;
 }
 
@@ -153,7 +155,8 @@ describe("picoclaw gateway with channels.telegram", () => {
     await startGateway(telegramEnv(telegram));
     telegram.pushText(ALICE, "two");
     await telegram.waitFor(() => telegram!.messagesTo(42).length === 2, "the second reply");
-    // The next poll never reaches Telegram, so Telegram has not been told "three" was handled.
+    await telegram.waitFor(() => telegram!.waitingCount() === 1, "the next long poll");
+    // The poll after "three" never reaches Telegram, so Telegram has not been told it was handled.
     telegram.freeze();
     telegram.pushText(ALICE, "three");
     await telegram.waitFor(() => telegram!.messagesTo(42).length === 3, "the third reply");

@@ -5,13 +5,13 @@ import { join } from "node:path";
 import { Api } from "grammy";
 import type { Agent } from "../agent/mod.ts";
 import { ConfigSchema } from "../config/mod.ts";
-import { Conversation } from "../conversation/mod.ts";
+import { Conversation, MAX_QUEUED_PER_SESSION } from "../conversation/mod.ts";
 import { MemoryHistoryStore } from "../history/mod.ts";
 import { createLogger } from "../log/mod.ts";
 import { type FakeTelegram, startFakeTelegram } from "../../tests/helpers/fake_telegram.ts";
 import { classifyApiError } from "./api_errors.ts";
 import { readOffset, writeOffset } from "./offset_file.ts";
-import { TelegramChannel, type TelegramSettings } from "./telegram_channel.ts";
+import { MAX_INCOMING_CHARS, TelegramChannel, type TelegramSettings } from "./telegram_channel.ts";
 
 const TOKEN = "123456:AAEfakeTelegramTokenForTests_0123456789";
 const ALICE = { id: 42, username: "alice" };
@@ -40,13 +40,14 @@ const echo: Agent = { provider: "echo", model: "", reply: (r) => [{ text: `echo:
 function startChannel(
   settings: TelegramSettings,
   extra: Partial<ConstructorParameters<typeof TelegramChannel>[0]> = {},
+  agent: Agent = echo,
 ) {
   const logs: string[] = [];
   const log = createLogger({ stderr: (line) => logs.push(line), level: "debug" });
   const history = new MemoryHistoryStore();
   channel = new TelegramChannel({
     settings: () => settings,
-    conversation: new Conversation({ agent: echo, history, log }),
+    conversation: new Conversation({ agent, history, log }),
     log,
     pollTimeoutS: 1,
     ...extra,
@@ -152,6 +153,8 @@ describe("TelegramChannel", () => {
     expect(JSON.stringify(status)).not.toContain("AAwrongToken");
     // Tried again after the auth wait, not in a tight loop.
     await fake.waitFor(() => fake!.calls.filter((c) => c.status === 401).length >= 2, "a second try");
+    const [first, second] = fake.calls.filter((c) => c.status === 401);
+    expect(second.at - first.at).toBeGreaterThanOrEqual(200);
   });
 
   test("a 429 on getUpdates waits retry_after before the next poll", async () => {
@@ -173,5 +176,50 @@ describe("TelegramChannel", () => {
     fake.pushText(ALICE, "back");
     await fake.waitFor(() => fake!.messages.length === 1, "the reply after recovery");
     expect(channel!.status().state).toBe("running");
+  });
+
+  test("takes at most 16 KiB of text from one message", async () => {
+    fake = startFakeTelegram(TOKEN);
+    const { history } = startChannel(settingsFor(fake.url));
+    fake.pushText(ALICE, "z".repeat(MAX_INCOMING_CHARS + 5000));
+    await fake.waitFor(() => fake!.messages.map((m) => m.text).join("").length >= MAX_INCOMING_CHARS + 6, "the reply");
+    const rows = (await history.messages("telegram:42", { limit: 10 })) ?? [];
+    expect(rows[0].content.length).toBe(MAX_INCOMING_CHARS);
+  });
+
+  test("past 64 waiting messages in a chat, the chat is told once and the rest dropped", async () => {
+    fake = startFakeTelegram(TOKEN);
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const slow: Agent = {
+      provider: "slow",
+      model: "",
+      async *reply(r) {
+        await gate;
+        yield { text: `done ${r.content}` };
+      },
+    };
+    startChannel(settingsFor(fake.url), {}, slow);
+    for (let i = 0; i < MAX_QUEUED_PER_SESSION + 5; i++) fake.pushText(ALICE, `m${i}`);
+    await fake.waitFor(() => fake!.messages.length === 1, "the busy answer");
+    await fake.waitFor(() => fake!.pendingCount() === 0 || fake!.callsOf("getUpdates").length > 2, "the batch handled");
+    expect(fake.messages[0].text).toContain("Too many messages");
+    release();
+    await fake.waitFor(() => fake!.messages.length === 1 + MAX_QUEUED_PER_SESSION, "the queued replies", 15_000);
+    expect(fake.messages.filter((m) => m.text.includes("Too many messages"))).toHaveLength(1);
+  });
+
+  test("stop() confirms the handled updates to Telegram (offset = last + 1) when no poll has yet", async () => {
+    fake = startFakeTelegram(TOKEN);
+    startChannel(settingsFor(fake.url));
+    await fake.waitFor(() => fake!.waitingCount() === 1, "a long poll");
+    // The next long poll (which would confirm "one") is held before Telegram's logic sees it.
+    fake.freeze();
+    fake.pushText(ALICE, "one");
+    await fake.waitFor(() => fake!.messages.length === 1, "the reply");
+    await fake.waitFor(() => fake!.heldCount() === 1 && fake!.pendingCount() === 1, "a held poll, one pending");
+    await channel!.stop();
+    channel = undefined;
+    expect(fake.pendingCount()).toBe(0);
   });
 });

@@ -63,6 +63,7 @@ export function startFakeTelegram(token: string, botUsername = "picoclaw_test_bo
   let waiters: Waiter[] = [];
   const failures = new Map<string, PlannedFailure[]>();
   /** While set, getUpdates calls hang before looking at their offset (nothing is confirmed). */
+  let held = 0;
   let frozen: { promise: Promise<void>; release: () => void } | undefined;
 
   const ok = (result: unknown) => Response.json({ ok: true, result });
@@ -91,8 +92,10 @@ export function startFakeTelegram(token: string, botUsername = "picoclaw_test_bo
   }
 
   async function getUpdates(params: Record<string, unknown>, signal: AbortSignal): Promise<Response> {
-    if (frozen) {
+    if (frozen && Number(params.timeout ?? 0) > 0) {
+      held++;
       await Promise.race([frozen.promise, new Promise((resolve) => signal.addEventListener("abort", resolve))]);
+      held--;
       if (signal.aborted) return fail(499, "client went away");
     }
     const offset = Number(params.offset ?? 0);
@@ -255,14 +258,19 @@ export function startFakeTelegram(token: string, botUsername = "picoclaw_test_bo
       failures.set(method, list);
     },
     /**
-     * Makes getUpdates calls hang without confirming anything (as if the process died before
-     * its next poll reached Telegram); `thaw()` lets them through.
+     * Makes long polls (getUpdates with a timeout) hang without confirming anything, as if the
+     * process died before its next poll reached Telegram; calls with timeout 0 still pass.
+     * `thaw()` lets them through.
      */
     freeze(): void {
       let release = () => {};
       const promise = new Promise<void>((resolve) => (release = resolve));
       frozen = { promise, release };
     },
+    /** Long polls waiting for an update now. */
+    waitingCount: () => waiters.length,
+    /** Long polls held by `freeze()` now. */
+    heldCount: () => held,
     thaw(): void {
       frozen?.release();
       frozen = undefined;
