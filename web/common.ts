@@ -14,11 +14,11 @@ export class ApiError extends Error {
   }
 }
 
-/** Calls a JSON API on this origin (the session cookie goes along); throws `ApiError` on failure. */
-export async function api<T = Record<string, unknown>>(path: string, body?: unknown): Promise<T> {
+/** Calls a JSON API on this origin (the session cookie goes along); a body is sent with `method` (POST unless given). Throws `ApiError` on failure. */
+export async function api<T = Record<string, unknown>>(path: string, body?: unknown, method = "POST"): Promise<T> {
   const init: RequestInit = { credentials: "same-origin", headers: { accept: "application/json" } };
   if (body !== undefined) {
-    init.method = "POST";
+    init.method = method;
     init.headers = { accept: "application/json", "content-type": "application/json" };
     init.body = JSON.stringify(body);
   }

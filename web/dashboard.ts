@@ -1,12 +1,13 @@
 /** The dashboard: tabs, live status, first-run setup and logout; chat, tokens and settings have their own modules. */
 
+import { loadChannels, setupChannels } from "./channels.ts";
 import { startChat } from "./chat.ts";
 import { api, byId, show } from "./common.ts";
 import { notify, reportError } from "./feedback.ts";
 import { loadSettings, setupSettings } from "./settings.ts";
 import { loadTokens, setupTokens } from "./tokens.ts";
 
-const TABS = ["status", "chat", "tokens", "settings"];
+const TABS = ["status", "chat", "tokens", "settings", "channels"];
 
 function openTab(): void {
   const name = TABS.includes(location.hash.slice(1)) ? location.hash.slice(1) : "status";
@@ -17,6 +18,7 @@ function openTab(): void {
   show(byId("notice"), "");
   if (name === "tokens") loadTokens().catch(reportError);
   if (name === "settings") loadSettings().catch(reportError);
+  if (name === "channels") loadChannels().catch(reportError);
 }
 
 function formatUptime(seconds: number): string {
@@ -78,6 +80,7 @@ globalThis.addEventListener("hashchange", openTab);
 openTab();
 setupTokens();
 setupSettings();
+setupChannels();
 startChat();
 void refreshStatus().catch(reportError).then(pollStatus);
 byId("setup-later").addEventListener("click", () => {

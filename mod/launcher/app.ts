@@ -6,6 +6,7 @@ import { createErrorHandler, errorResponse } from "../http/mod.ts";
 import { createApiRoutes } from "./api_routes.ts";
 import { buildAssets } from "./assets.ts";
 import { createAuthRoutes } from "./auth_routes.ts";
+import { createChannelRoutes } from "./channel_routes.ts";
 import type { LauncherContext, LauncherEnv } from "./context.ts";
 import { launcherHeaders, sameOriginOnly } from "./protect.ts";
 import { createSessionRoutes } from "./session_routes.ts";
@@ -60,6 +61,7 @@ export function createLauncherApp(ctx: LauncherContext): Hono<LauncherEnv> {
   app.route("/", createAuthRoutes(ctx));
   app.get("/pico/ws", createPicoSocketRoute(ctx.channel, dashboardAdmission(ctx)));
   app.route("/", createApiRoutes(ctx));
+  app.route("/", createChannelRoutes(ctx));
   app.route("/", createSessionRoutes(ctx));
   return app;
 }

@@ -1,3 +1,4 @@
+import * as channelsTs from "../../web/channels.ts" with { type: "text" };
 import * as chatTs from "../../web/chat.ts" with { type: "text" };
 import * as commonTs from "../../web/common.ts" with { type: "text" };
 import * as dashboardHtml from "../../web/dashboard.html" with { type: "text" };
@@ -22,6 +23,7 @@ export interface Asset {
 }
 
 const SCRIPTS: Record<string, unknown> = {
+  channels: channelsTs,
   chat: chatTs,
   common: commonTs,
   dashboard: dashboardTs,
