@@ -79,6 +79,7 @@ describe("picoclaw gateway with channels.telegram", () => {
       last_error: null,
       bot: "picoclaw_test_bot",
     });
+    expect(child!.stderr()).not.toContain(TOKEN.split(":")[1]);
   });
 
   test("a streamed reply is sent once and edited at most once a second, ending with the full text", async () => {

@@ -10,7 +10,7 @@ import { createLogger, type Logger } from "../log/mod.ts";
 import { createMetrics } from "../metrics/mod.ts";
 import { PicoClient } from "../pico/mod.ts";
 import { TelegramChannel } from "../telegram/mod.ts";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { waitForStopSignal, withDeadline } from "./signals.ts";
 
 /** Where a process's human-facing output goes (stdout for console mode). */
@@ -74,7 +74,7 @@ export async function runServerProcess(loaded: LoadedConfig, mode: ProcessMode, 
       settings: () => store.config.channels.telegram,
       conversation,
       log,
-      offsetFile: join(dirname(loaded.paths.historyFile), "telegram-offset.json"),
+      offsetFile: join(loaded.paths.home, "telegram-offset.json"),
     });
     store.subscribe((_next, changed) => {
       if (hasChanged(changed, "channels.telegram.")) void telegram.reconfigure();

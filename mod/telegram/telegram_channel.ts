@@ -293,7 +293,11 @@ export class TelegramChannel {
         content: message.text.slice(0, MAX_INCOMING_CHARS),
       }, sink).catch(() => {}).finally(() => this.#toldBusy.delete(chatId));
     } catch (err) {
-      if (!(err instanceof PicoclawError) || err.code !== "rate_limited") throw err;
+      if (!(err instanceof PicoclawError) || err.code !== "rate_limited") {
+        // Not expected from the core; one bad update must not stop the batch or the polling.
+        this.#log.refusal("telegram_handle", "error", "telegram message not handled", { error: err });
+        return;
+      }
       // The core refuses past 64 waiting requests; the chat hears it once per full queue.
       if (this.#toldBusy.has(chatId)) return;
       this.#toldBusy.add(chatId);
