@@ -6,6 +6,7 @@
  */
 
 export { type ApiFailure, classifyApiError, isNotModified, MAX_RETRY_AFTER_MS } from "./api_errors.ts";
+export { chatTarget, MAX_CALL_TRIES } from "./chat_target.ts";
 export { readOffset, writeOffset } from "./offset_file.ts";
 export {
   MAX_INCOMING_CHARS,

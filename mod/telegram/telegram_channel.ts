@@ -13,7 +13,8 @@ import type { Conversation } from "../conversation/mod.ts";
 import { PicoclawError } from "../errors/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import { Backoff, type BackoffOptions } from "../pico/mod.ts";
-import { classifyApiError, isNotModified } from "./api_errors.ts";
+import { classifyApiError } from "./api_errors.ts";
+import { chatTarget, forGrammy, sleep } from "./chat_target.ts";
 import { readOffset, writeOffset } from "./offset_file.ts";
 
 /** `channels.telegram` as the schema gives it. */
@@ -25,8 +26,6 @@ export const TELEGRAM_MAX_CHARS = 4096;
 export const MAX_INCOMING_CHARS = 16 * 1024;
 /** Senders remembered as already told that `allow_from` is empty (one answer each). */
 const MAX_TOLD = 1000;
-/** Tries of one send/edit/typing call that Telegram answers with 429. */
-const MAX_CALL_TRIES = 3;
 /** How long `stop()` waits to confirm the handled updates to Telegram. */
 const ACK_WAIT_MS = 1000;
 
@@ -47,26 +46,6 @@ export interface TelegramChannelOptions {
   backoff?: BackoffOptions;
   /** At most one edit of a streaming reply per this many ms. @default 1000 */
   editIntervalMs?: number;
-}
-
-/** grammy's Node build types its signals with the `abort-controller` shim; Bun's own AbortSignal is what it gets at run time. */
-type GrammySignal = Parameters<Api["getMe"]>[0];
-function forGrammy(signal: AbortSignal): GrammySignal {
-  return signal as unknown as GrammySignal;
-}
-
-/** Resolves after `ms`, or at once when `signal` aborts. */
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    signal.addEventListener("abort", done, { once: true });
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-  });
 }
 
 /**
@@ -266,7 +245,7 @@ export class TelegramChannel {
     const chatId = message.chat.id;
     const settings = this.#options.settings();
     const verdict = senderVerdict(settings.allow_from, [String(from.id), from.username ? `@${from.username}` : ""]);
-    const target = this.#target(api, chatId, signal);
+    const target = chatTarget(api, chatId, { token: settings.token.reveal(), signal, log: this.#log });
     if (verdict === "not_listed") {
       this.#log.debug("telegram sender not in allow_from", { user_id: from.id });
       return;
@@ -313,33 +292,5 @@ export class TelegramChannel {
   #warnSend(err: unknown, settings: TelegramSettings): void {
     const failure = classifyApiError(err, settings.token.reveal());
     this.#log.refusal("telegram_send", "warn", "telegram send failed", { error: failure.message });
-  }
-
-  /** The chat's three calls, each retried after the `retry_after` of a 429 (at most 3 tries). */
-  #target(api: Api, chatId: number, signal: AbortSignal): ChatTarget {
-    const token = this.#options.settings().token.reveal();
-    const call = async <T>(run: () => Promise<T>): Promise<T> => {
-      for (let tries = 1;; tries++) {
-        try {
-          return await run();
-        } catch (err) {
-          const failure = classifyApiError(err, token);
-          if (failure.kind !== "rate_limited" || tries >= MAX_CALL_TRIES || signal.aborted) throw err;
-          this.#log.warn("telegram rate limit: waiting", { retry_after_ms: failure.retryAfterMs });
-          await sleep(failure.retryAfterMs, signal);
-        }
-      }
-    };
-    return {
-      typing: () => call(() => api.sendChatAction(chatId, "typing")).then(() => {}),
-      send: (text) => call(() => api.sendMessage(chatId, text)).then((sent) => String(sent.message_id)),
-      edit: (messageId, text) =>
-        call(() => api.editMessageText(chatId, Number(messageId), text)).then(
-          () => {},
-          (err) => {
-            if (!isNotModified(err)) throw err;
-          },
-        ),
-    };
   }
 }
