@@ -55,7 +55,7 @@ describe("Bearer protection of /api/* and /metrics", () => {
 });
 
 describe("GET /api/status", () => {
-  test("reports version, uptime, pico connections and sessions, pico_client and agent", async () => {
+  test("reports version, uptime, pico connections and sessions, pico_client, agent and telegram", async () => {
     gw = startTestGateway();
     const a = await openPico(gw.ws("/pico?session_id=one"));
     const b = await openPico(gw.ws("/pico?session_id=one"));
@@ -70,6 +70,7 @@ describe("GET /api/status", () => {
       pico: { enabled: true, connections: 3, sessions: 2 },
       pico_client: expect.objectContaining({ enabled: false, connected: false, state: "disconnected" }),
       agent: { provider: "echo", model: "" },
+      telegram: { enabled: false, state: "disabled", last_error: null, bot: null },
     });
     for (const client of [a, b, c]) client.close();
   });

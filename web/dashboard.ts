@@ -1,6 +1,7 @@
 /** The dashboard: tabs, live status, first-run setup and logout; chat, tokens, agent, settings, logs and security have their own modules. */
 
 import { loadAgent, setupAgent } from "./agent.ts";
+import { loadChannels, setupChannels } from "./channels.ts";
 import { startChat } from "./chat.ts";
 import { api, byId, show } from "./common.ts";
 import { notify, reportError } from "./feedback.ts";
@@ -9,7 +10,7 @@ import { loadSecurity, setupSecurity } from "./security.ts";
 import { loadSettings, setupSettings } from "./settings.ts";
 import { loadTokens, setupTokens } from "./tokens.ts";
 
-const TABS = ["status", "chat", "tokens", "agent", "settings", "logs", "security"];
+const TABS = ["status", "chat", "tokens", "agent", "settings", "channels", "logs", "security"];
 
 function openTab(): void {
   const name = TABS.includes(location.hash.slice(1)) ? location.hash.slice(1) : "status";
@@ -23,6 +24,7 @@ function openTab(): void {
   if (name === "settings") loadSettings().catch(reportError);
   if (name === "logs") loadLogs().catch(reportError);
   if (name === "security") loadSecurity().catch(reportError);
+  if (name === "channels") loadChannels().catch(reportError);
 }
 
 function formatUptime(seconds: number): string {
@@ -101,6 +103,7 @@ setupSettings();
 setupAgent();
 setupLogs();
 setupSecurity();
+setupChannels();
 startChat();
 void refreshStatus().catch(reportError).then(pollStatus);
 // "Not now" is remembered by this browser (localStorage), so the first-run card stops asking here.

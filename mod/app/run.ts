@@ -9,6 +9,8 @@ import { consoleText, resolveLauncherToken, startLauncherBindingFirst, startLine
 import { createLogger, type Logger, LogRing } from "../log/mod.ts";
 import { createMetrics } from "../metrics/mod.ts";
 import { PicoClient } from "../pico/mod.ts";
+import { TelegramChannel } from "../telegram/mod.ts";
+import { join } from "node:path";
 import { waitForStopSignal, withDeadline } from "./signals.ts";
 
 /** Where a process's human-facing output goes (stdout for console mode). */
@@ -71,6 +73,16 @@ export async function runServerProcess(loaded: LoadedConfig, mode: ProcessMode, 
     store.subscribe((next, changed) => {
       if (hasChanged(changed, "channels.pico_client.")) client.reconfigure(next.config.channels.pico_client);
     });
+    // Telegram (SPEC §8): restarted with its new settings when the dashboard saves them.
+    const telegram = new TelegramChannel({
+      settings: () => store.config.channels.telegram,
+      conversation,
+      log,
+      offsetFile: join(loaded.paths.home, "telegram-offset.json"),
+    });
+    store.subscribe((_next, changed) => {
+      if (hasChanged(changed, "channels.telegram.")) void telegram.reconfigure();
+    });
     const channel = new PicoChannel({
       store,
       conversation,
@@ -85,9 +97,12 @@ export async function runServerProcess(loaded: LoadedConfig, mode: ProcessMode, 
       log,
       metrics,
       picoClientStatus: () => client.status(),
+      telegramStatus: () => telegram.status(),
     });
     stops.push(() => gateway.stop());
     client.start();
+    telegram.start();
+    stops.unshift(() => telegram.stop());
     // The client closes first (1000), so the remote sees a clean goodbye.
     stops.unshift(() => client.stop());
     if (mode.launcher) {

@@ -17,6 +17,7 @@ import {
 import type { Logger } from "../log/mod.ts";
 import type { Metrics } from "../metrics/mod.ts";
 import type { PicoClientStatus } from "../pico/mod.ts";
+import type { ChatAppStatus } from "../chat_app/mod.ts";
 import { VERSION } from "../version/mod.ts";
 import { z } from "../zod/mod.ts";
 import { createApi, type StatusReport } from "./api.ts";
@@ -32,6 +33,8 @@ export interface GatewayOptions {
   metrics: Metrics;
   /** The Pico client's state, for `/api/status`. */
   picoClientStatus?: () => PicoClientStatus;
+  /** The Telegram channel's state, for `/api/status` `telegram`. */
+  telegramStatus?: () => ChatAppStatus;
 }
 
 /** A running gateway. */
@@ -74,6 +77,7 @@ export const GATEWAY_UNDOCUMENTED: Readonly<Record<string, string>> = {
 };
 
 const HealthSchema = z.object({ status: z.literal("ok") });
+const NO_CHAT_APP = (): ChatAppStatus => ({ enabled: false, state: "disabled", last_error: null, bot: null });
 
 /**
  * Builds the gateway's Hono app: `/` (what this is), `/health`, `/pico` and `/pico/ws` (the same endpoint: the
@@ -122,11 +126,13 @@ export function startGateway(options: GatewayOptions): Gateway {
   const startedAt = Date.now();
   const { channel, store } = options;
   const picoClientStatus = options.picoClientStatus ?? NO_CLIENT;
+  const telegramStatus = options.telegramStatus ?? NO_CHAT_APP;
   const status = (): StatusReport => ({
     version: VERSION,
     uptime_s: Math.floor((Date.now() - startedAt) / 1000),
     pico: channel.status(),
     pico_client: picoClientStatus(),
+    telegram: telegramStatus(),
     agent: { provider: options.agent.provider, model: options.agent.model },
   });
   const app = createGatewayApp({ ...options, status });

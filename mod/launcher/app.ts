@@ -8,6 +8,7 @@ import { createAgentRoutes } from "./agent_routes.ts";
 import { createApiRoutes } from "./api_routes.ts";
 import { buildAssets, MANIFEST } from "./assets.ts";
 import { createAuthRoutes } from "./auth_routes.ts";
+import { createChannelRoutes } from "./channel_routes.ts";
 import type { LauncherContext, LauncherEnv } from "./context.ts";
 import { createLogRoutes } from "./log_routes.ts";
 import { launcherHeaders, sameOriginOnly } from "./protect.ts";
@@ -103,6 +104,7 @@ export function createLauncherApp(ctx: LauncherContext): Hono<LauncherEnv> {
   app.get("/pico/ws", createPicoSocketRoute(ctx.channel, dashboardAdmission(ctx)));
   app.route("/", createApiRoutes(ctx));
   app.route("/", createAgentRoutes(ctx));
+  app.route("/", createChannelRoutes(ctx));
   app.route("/", createSessionRoutes(ctx));
   app.route("/", createLogRoutes(ctx));
   app.route("/", createSecurityRoutes(ctx));
