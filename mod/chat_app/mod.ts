@@ -8,4 +8,4 @@
 export { notAllowedAnswer, type SenderVerdict, senderVerdict } from "./allow_from.ts";
 export { type ChatTarget, EditingReplySink, type EditingSinkOptions, EMPTY_REPLY } from "./editing_sink.ts";
 export { splitText } from "./split_text.ts";
-export { type ChatAppState, type ChatAppStatus } from "./status.ts";
+export { type ChatAppState, type ChatAppStatus, ChatAppStatusSchema } from "./status.ts";

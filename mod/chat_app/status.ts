@@ -1,3 +1,5 @@
+import { z } from "../zod/mod.ts";
+
 /**
  * A chat-app channel's state (SPEC §8): `disabled` (off), `starting` (connecting, first
  * call), `running`, `auth_failed` (the platform answered 401; retried every 60 s), `retrying`
@@ -14,3 +16,11 @@ export interface ChatAppStatus {
   /** The bot's username once known, else null. */
   bot: string | null;
 }
+
+/** `ChatAppStatus` as a schema (the OpenAPI documents of `/api/status` and `/api/channels`). */
+export const ChatAppStatusSchema = z.object({
+  enabled: z.boolean(),
+  state: z.enum(["disabled", "starting", "running", "auth_failed", "retrying"]),
+  last_error: z.nullable(z.string()),
+  bot: z.nullable(z.string()),
+});

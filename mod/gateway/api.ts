@@ -2,6 +2,7 @@ import { type Context, Hono } from "hono";
 import { bearerAuth } from "hono/bearer-auth";
 import { bodyLimit } from "hono/body-limit";
 import { ChatMessageBodySchema, ChatReplySchema, MAX_API_BODY_BYTES, type PicoChannel } from "../channel/mod.ts";
+import { ChatAppStatusSchema } from "../chat_app/mod.ts";
 import { PicoclawError } from "../errors/mod.ts";
 import { describe, jsonBody } from "../http/mod.ts";
 import { type HistoryStore, MessagesQuerySchema, sessionMessagesRoute, SessionMessagesSchema } from "../history/mod.ts";
@@ -26,6 +27,8 @@ export const GatewayStatusSchema = z.looseObject({
   pico: z.looseObject({ enabled: z.boolean(), connections: z.number(), sessions: z.number() }),
   pico_client: z.looseObject({ enabled: z.boolean(), connected: z.boolean(), state: z.string() }),
   agent: z.looseObject({ provider: z.string(), model: z.string() }),
+  telegram: ChatAppStatusSchema,
+  discord: z.optional(ChatAppStatusSchema),
 });
 
 const UNAUTHORIZED = { "401": "`unauthorized`: no valid `Authorization: Bearer <pico token>`" };

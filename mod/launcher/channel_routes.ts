@@ -3,7 +3,7 @@ import { z } from "../zod/mod.ts";
 import type { ChatAppStatus } from "../chat_app/mod.ts";
 import type { ConfigChange } from "../config/mod.ts";
 import { ConfigError, PicoclawError } from "../errors/mod.ts";
-import { jsonBody } from "../http/mod.ts";
+import { describe, jsonBody } from "../http/mod.ts";
 import type { LauncherContext, LauncherEnv } from "./context.ts";
 
 /** The chat-app channels the Channels page manages (SPEC §8). */
@@ -53,38 +53,54 @@ export function createChannelRoutes(ctx: LauncherContext): Hono<LauncherEnv> {
     };
   };
 
-  app.get("/api/channels", (c) => {
-    const report = ctx.gatewayStatus();
-    return c.json(Object.fromEntries(CHAT_APP_CHANNELS.map((name) => [name, view(name, report)])));
-  });
+  app.get(
+    "/api/channels",
+    describe({
+      summary: "Telegram and Discord: state, bot, allow_from, whether a token is set (never the token)",
+      tags: ["channels"],
+    }),
+    (c) => {
+      const report = ctx.gatewayStatus();
+      return c.json(Object.fromEntries(CHAT_APP_CHANNELS.map((name) => [name, view(name, report)])));
+    },
+  );
 
-  app.put("/api/channels/:name", jsonBody(ChannelUpdateSchema), async (c) => {
-    const name = c.req.param("name");
-    if (!isChatAppName(name)) throw new PicoclawError("not_found", `No channel named "${name.slice(0, 40)}"`);
-    const body = c.req.valid("json");
-    const tokenSet = body.token !== undefined ? body.token !== "" : ctx.store.config.channels[name].token.isSet;
-    if (body.enabled === true && !tokenSet) {
-      throw new PicoclawError("invalid_request", `channels.${name}.token: set the bot token to enable ${name}`);
-    }
-    const changes: ConfigChange[] = [];
-    if (body.allow_from !== undefined) {
-      const list = body.allow_from.map((id) => id.trim()).filter((id) => id !== "");
-      changes.push({ key: `channels.${name}.allow_from`, value: list });
-    }
-    if (body.token !== undefined) changes.push({ key: `channels.${name}.token`, value: body.token });
-    if (body.enabled !== undefined) changes.push({ key: `channels.${name}.enabled`, value: body.enabled });
-    let warnings: string[] = [];
-    if (changes.length > 0) {
-      try {
-        ({ warnings } = await ctx.store.update(changes));
-      } catch (err) {
-        if (!(err instanceof ConfigError)) throw err;
-        throw new PicoclawError("invalid_request", err.message);
+  app.put(
+    "/api/channels/:name",
+    describe({
+      summary: "Enable a chat channel, set its token (write-only) or allow_from; applied live",
+      tags: ["channels"],
+      responses: { "404": "`not_found`: no such channel" },
+    }),
+    jsonBody(ChannelUpdateSchema),
+    async (c) => {
+      const name = c.req.param("name");
+      if (!isChatAppName(name)) throw new PicoclawError("not_found", `No channel named "${name.slice(0, 40)}"`);
+      const body = c.req.valid("json");
+      const tokenSet = body.token !== undefined ? body.token !== "" : ctx.store.config.channels[name].token.isSet;
+      if (body.enabled === true && !tokenSet) {
+        throw new PicoclawError("invalid_request", `channels.${name}.token: set the bot token to enable ${name}`);
       }
-      ctx.log.info("channel settings changed from the dashboard", { channel: name, keys: changes.map((k) => k.key) });
-    }
-    return c.json({ ...view(name, ctx.gatewayStatus()), warnings });
-  });
+      const changes: ConfigChange[] = [];
+      if (body.allow_from !== undefined) {
+        const list = body.allow_from.map((id) => id.trim()).filter((id) => id !== "");
+        changes.push({ key: `channels.${name}.allow_from`, value: list });
+      }
+      if (body.token !== undefined) changes.push({ key: `channels.${name}.token`, value: body.token });
+      if (body.enabled !== undefined) changes.push({ key: `channels.${name}.enabled`, value: body.enabled });
+      let warnings: string[] = [];
+      if (changes.length > 0) {
+        try {
+          ({ warnings } = await ctx.store.update(changes));
+        } catch (err) {
+          if (!(err instanceof ConfigError)) throw err;
+          throw new PicoclawError("invalid_request", err.message);
+        }
+        ctx.log.info("channel settings changed from the dashboard", { channel: name, keys: changes.map((k) => k.key) });
+      }
+      return c.json({ ...view(name, ctx.gatewayStatus()), warnings });
+    },
+  );
 
   return app;
 }
