@@ -6,6 +6,7 @@ import { checkConfig, ConfigStore, hasChanged, type LoadedConfig } from "../conf
 import { ConfigError } from "../errors/mod.ts";
 import { startGateway } from "../gateway/mod.ts";
 import { consoleText, resolveLauncherToken, startLauncher } from "../launcher/mod.ts";
+import { DiscordChannel } from "../discord/mod.ts";
 import { createLogger, type Logger } from "../log/mod.ts";
 import { createMetrics } from "../metrics/mod.ts";
 import { PicoClient } from "../pico/mod.ts";
@@ -73,6 +74,7 @@ export async function runServerProcess(loaded: LoadedConfig, mode: ProcessMode, 
       log,
       metrics,
     });
+    const discord = new DiscordChannel({ store, conversation, log });
     const gateway = startGateway({
       store,
       channel,
@@ -81,11 +83,15 @@ export async function runServerProcess(loaded: LoadedConfig, mode: ProcessMode, 
       log,
       metrics,
       picoClientStatus: () => client.status(),
+      discordStatus: () => discord.status(),
     });
     stops.push(() => gateway.stop());
     client.start();
     // The client closes first (1000), so the remote sees a clean goodbye.
     stops.unshift(() => client.stop());
+    // Discord: a failing token or network only changes its status; it never stops the rest.
+    discord.start();
+    stops.unshift(() => discord.stop());
     if (mode.launcher) {
       const token = await resolveLauncherToken(store);
       log.info("launcher token resolved", { source: token.source });

@@ -2,6 +2,7 @@ import type { Server } from "bun";
 import { Hono } from "hono";
 import { secureHeaders } from "hono/secure-headers";
 import type { Agent } from "../agent/mod.ts";
+import type { ChatAppStatus } from "../chat_app/mod.ts";
 import { type ConnectionState, createPicoSocketRoute, type PicoChannel, tokenAdmission } from "../channel/mod.ts";
 import type { ConfigStore } from "../config/mod.ts";
 import type { HistoryStore } from "../history/mod.ts";
@@ -22,6 +23,8 @@ export interface GatewayOptions {
   metrics: Metrics;
   /** The Pico client's state, for `/api/status`. */
   picoClientStatus?: () => PicoClientStatus;
+  /** The Discord channel's state, for `/api/status` `discord` (SPEC §8). */
+  discordStatus?: () => ChatAppStatus;
 }
 
 /** A running gateway. */
@@ -34,6 +37,8 @@ export interface Gateway {
   /** Stops accepting, closes every WebSocket with 1001 and stops the server. */
   stop(): Promise<void>;
 }
+
+const NO_CHAT_APP = (): ChatAppStatus => ({ enabled: false, state: "disabled", last_error: null, bot: null });
 
 const NO_CLIENT = (): PicoClientStatus => ({
   enabled: false,
@@ -76,11 +81,13 @@ export function startGateway(options: GatewayOptions): Gateway {
   const startedAt = Date.now();
   const { channel, store } = options;
   const picoClientStatus = options.picoClientStatus ?? NO_CLIENT;
+  const discordStatus = options.discordStatus ?? NO_CHAT_APP;
   const status = (): StatusReport => ({
     version: VERSION,
     uptime_s: Math.floor((Date.now() - startedAt) / 1000),
     pico: channel.status(),
     pico_client: picoClientStatus(),
+    discord: discordStatus(),
     agent: { provider: options.agent.provider, model: options.agent.model },
   });
   const app = createGatewayApp({ ...options, status });
