@@ -69,6 +69,7 @@ describe("GET /api/status", () => {
       uptime_s: expect.any(Number),
       pico: { enabled: true, connections: 3, sessions: 2 },
       pico_client: expect.objectContaining({ enabled: false, connected: false, state: "disconnected" }),
+      discord: { enabled: false, state: "disabled", last_error: null, bot: null },
       agent: { provider: "echo", model: "" },
     });
     for (const client of [a, b, c]) client.close();

@@ -69,6 +69,8 @@ export class DiscordLink {
   #connect(): void {
     if (this.#stopped) return;
     const { rest, token, events } = this.#options;
+    // The REST client forgets the token on a 401: give it back for this try.
+    rest.setToken(token);
     this.#session = null;
     const manager = new WebSocketManager({
       token,
