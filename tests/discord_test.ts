@@ -60,7 +60,7 @@ const dm = (content: string, author = ANN) => ({ channel_id: DM, author, content
 
 describe("Discord channel (compiled binary against a fake Discord)", () => {
   test("identifies with the three intents, reports the bot, answers a DM in its channel", async () => {
-    const { fake, gateway } = await start();
+    const { fake, gateway } = await start({ allowFrom: `${ANN.id},${BEN.id}` });
     await eventually(fake.connected, 10_000, "the bot to identify");
     const identify = fake.frames.find((f) => f.op === 2)?.d as { token: string; intents: number };
     expect(identify.token).toBe(TOKEN);
@@ -75,7 +75,7 @@ describe("Discord channel (compiled binary against a fake Discord)", () => {
     expect(fake.calls.some((c) => c.path === `/channels/${DM}/typing`)).toBe(true);
     // The bot's own message and another bot's are not answered; the next DM is.
     fake.sendMessage(dm("my own words", { id: BOT.id, username: BOT.username }));
-    fake.sendMessage(dm("beep", { id: "5", username: "otherbot", bot: true } as typeof ANN));
+    fake.sendMessage({ ...dm("beep"), author: { ...BEN, bot: true } });
     fake.sendMessage(dm("second"));
     await eventually(() => posted(fake, DM).length === 2, 5000, "the second reply");
     expect(posted(fake, DM).map((m) => m.content)).toEqual(["hello bot", "second"]);

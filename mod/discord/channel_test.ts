@@ -52,13 +52,13 @@ describe("DiscordChannel", () => {
   });
 
   test("after a drop the redial waits the backoff first, then resumes", async () => {
-    const { fake, discord } = setup(TOKEN, { backoff: { initialMs: 400, jitter: 0 } });
+    const { fake, discord } = setup(TOKEN, { backoff: { initialMs: 1500, jitter: 0 } });
     await eventually(fake.connected, 5000, "identified");
     const droppedAt = Date.now();
     fake.drop();
     await eventually(() => discord.status().state === "retrying", 5000, "retrying");
     await eventually(() => fake.frames.some((f) => f.op === 6), 5000, "a RESUME");
-    expect(fake.frames.find((f) => f.op === 6)!.at - droppedAt).toBeGreaterThanOrEqual(400);
+    expect(fake.frames.find((f) => f.op === 6)!.at - droppedAt).toBeGreaterThanOrEqual(1500);
     await eventually(() => discord.status().state === "running", 5000, "running");
   });
 
