@@ -73,6 +73,11 @@ describe("Discord channel (compiled binary against a fake Discord)", () => {
     await eventually(() => posted(fake, DM).length === 1, 5000, "the reply");
     expect(posted(fake, DM)[0].content).toBe("hello bot");
     expect(fake.calls.some((c) => c.path === `/channels/${DM}/typing`)).toBe(true);
+    // Replies never ping anyone.
+    const post = fake.calls.find((c) => c.method === "POST" && c.path === `/channels/${DM}/messages`);
+    expect(post?.body?.allowed_mentions).toEqual({ parse: [] });
+    // Heartbeats go out at the interval HELLO asked for, and are acknowledged.
+    await eventually(() => fake.frames.filter((f) => f.op === 1).length >= 2, 5000, "heartbeats");
     // The bot's own message and another bot's are not answered; the next DM is.
     fake.sendMessage(dm("my own words", { id: BOT.id, username: BOT.username }));
     fake.sendMessage({ ...dm("beep"), author: { ...BEN, bot: true } });
@@ -103,8 +108,11 @@ describe("Discord: who is answered", () => {
     expect(posted(fake, DM)[0].content).toContain(ANN.id);
     expect(posted(fake, DM)[0].content).toContain("channels.discord.allow_from");
     fake.sendMessage(dm("please"));
-    await gateway.child.waitFor(/discord message refused[^\n]*\n[^\n]*discord message refused/);
-    expect(posted(fake, DM).length).toBe(1);
+    fake.sendMessage(dm("me too", BEN));
+    // Handled in order: once Ben has his answer, Ann's second message was handled (and not answered).
+    await eventually(() => posted(fake, DM).length === 2, 5000, "ben's refusal");
+    expect(posted(fake, DM).map((m) => m.content.includes(BEN.id))).toEqual([false, true]);
+    expect(gateway.child.stderr()).toContain("discord message refused");
   });
 
   test("allow_from listed: answered; not listed: ignored", async () => {

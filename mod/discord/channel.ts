@@ -164,7 +164,10 @@ export class DiscordChannel {
     const target = channelTarget(rest, message.channelId, this.#options.rest);
     const onError = (err: unknown) => this.#platformError(err);
     if (verdict === "nobody_allowed") {
-      log.warn("discord message refused: channels.discord.allow_from is empty", { user: message.userId });
+      // Anyone can DM a bot: at most one such line a second.
+      log.refusal("discord_nobody_allowed", "warn", "discord message refused: channels.discord.allow_from is empty", {
+        user: message.userId,
+      });
       if (this.#told.has(message.userId)) return;
       if (this.#told.size >= MAX_TOLD) this.#told.clear();
       this.#told.add(message.userId);

@@ -37,6 +37,8 @@ export interface FakeDiscordBehaviour {
   heartbeatMs?: number;
   /** The next this many message POSTs/PATCHes answer 429 with `retryAfterS`. */
   rateLimit?: { count: number; retryAfterS: number };
+  /** Every `GET /gateway/bot` answers this status (a Discord outage) while set. */
+  gatewayBotStatus?: number;
 }
 
 /** A message the bot sent (or edited to), as the fake keeps it. */
@@ -82,6 +84,10 @@ export function startFakeDiscord(initialToken: string, behaviour: FakeDiscordBeh
       if (call.authorization !== `Bot ${token}`) {
         call.status = 401;
         return Response.json({ message: "401: Unauthorized", code: 0 }, { status: 401 });
+      }
+      if (behaviour.gatewayBotStatus && path === "/gateway/bot") {
+        call.status = behaviour.gatewayBotStatus;
+        return Response.json({ message: "Service Unavailable", code: 0 }, { status: behaviour.gatewayBotStatus });
       }
       const limit = behaviour.rateLimit;
       if (limit && limit.count > 0 && path.startsWith("/channels/") && !path.endsWith("/typing")) {
