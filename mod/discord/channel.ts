@@ -189,7 +189,10 @@ export class DiscordChannel {
         .catch(() => {/* the sink told the chat */});
       this.#busyTold.delete(sessionId);
     } catch (err) {
-      if (!(err instanceof PicoclawError && err.code === "rate_limited")) throw err;
+      if (!(err instanceof PicoclawError && err.code === "rate_limited")) {
+        this.#options.log.error("discord message not handled", { error: String(err) });
+        return;
+      }
       // Answer the first refused message of a flood only.
       if (this.#busyTold.has(sessionId)) return;
       if (this.#busyTold.size >= MAX_TOLD) this.#busyTold.clear();
@@ -202,7 +205,8 @@ export class DiscordChannel {
     const token = this.#options.store.config.channels.discord.token.reveal();
     const detail = scrub(err instanceof Error ? err.message : String(err), token);
     const status = (err as { status?: unknown }).status;
-    this.#options.log.warn("discord call failed", { error: detail });
+    // A failing Discord fails every call: at most one line a second.
+    this.#options.log.refusal("discord_call_failed", "warn", "discord call failed", { error: detail });
     if (status === 401 && this.#link && !this.#authTimer) {
       // The token was revoked while connected: reconnect later, which checks it again.
       this.#setState("auth_failed", "Discord answered 401: the bot token was refused");

@@ -140,4 +140,19 @@ describe("DiscordChannel", () => {
     expect(fake.messages.map((m) => m.content.match(/user id is (\d+)/)?.[1])).toEqual(["1000", "1001", "5000"]);
     expect(lines.filter((l) => l.includes("discord message refused")).length).toBeLessThanOrEqual(3);
   });
+
+  test("a token revoked while connected (401 on a send) is auth_failed, then retried until accepted", async () => {
+    const { fake, discord } = setup(TOKEN, { authRetryMs: 200 });
+    await eventually(fake.connected, 5000, "identified");
+    fake.setToken("the-new-token-0123456789");
+    fake.sendMessage({ channel_id: "66", author: { id: "5", username: "ann" }, content: "hi" });
+    await eventually(() => discord.status().state === "auth_failed", 5000, "auth_failed");
+    await eventually(
+      () => fake.calls.filter((c) => c.path === "/gateway/bot" && c.status === 401).length >= 2,
+      5000,
+      "retries",
+    );
+    fake.setToken(TOKEN);
+    await eventually(() => discord.status().state === "running", 5000, "running again");
+  });
 });
