@@ -155,4 +155,21 @@ describe("DiscordChannel", () => {
     fake.setToken(TOKEN);
     await eventually(() => discord.status().state === "running", 5000, "running again");
   });
+
+  test("endless 429s with retry_after 0: each call gives up at its deadline, so the 429s stop", async () => {
+    const { fake } = setup(TOKEN, { rest: { callDeadlineMs: 300 } }, { rateLimit: { count: 100_000, retryAfterS: 0 } });
+    await eventually(fake.connected, 5000, "identified");
+    fake.sendMessage({ channel_id: "55", author: { id: "5", username: "ann" }, content: "hi" });
+    const limited = () => fake.calls.filter((c) => c.status === 429).length;
+    await eventually(() => limited() > 0, 5000, "the first 429");
+    // The reply makes two calls (send, then the final send again): both end by their deadlines.
+    let last = -1;
+    const deadline = Date.now() + 8000;
+    while (limited() !== last) {
+      if (Date.now() > deadline) throw new Error(`Still retrying: ${limited()} 429s`);
+      last = limited();
+      await Bun.sleep(700);
+    }
+    expect(fake.messages.length).toBe(0);
+  });
 });
