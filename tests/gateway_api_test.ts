@@ -55,7 +55,7 @@ describe("Bearer protection of /api/* and /metrics", () => {
 });
 
 describe("GET /api/status", () => {
-  test("reports version, uptime, pico connections and sessions, pico_client, agent and telegram", async () => {
+  test("reports version, uptime, pico connections and sessions, pico_client, agent, telegram and discord", async () => {
     gw = startTestGateway();
     const a = await openPico(gw.ws("/pico?session_id=one"));
     const b = await openPico(gw.ws("/pico?session_id=one"));
@@ -69,6 +69,7 @@ describe("GET /api/status", () => {
       uptime_s: expect.any(Number),
       pico: { enabled: true, connections: 3, sessions: 2 },
       pico_client: expect.objectContaining({ enabled: false, connected: false, state: "disconnected" }),
+      discord: { enabled: false, state: "disabled", last_error: null, bot: null },
       agent: { provider: "echo", model: "" },
       telegram: { enabled: false, state: "disabled", last_error: null, bot: null },
     });

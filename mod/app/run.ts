@@ -7,6 +7,7 @@ import { ConfigError } from "../errors/mod.ts";
 import { startGateway } from "../gateway/mod.ts";
 import { consoleText, resolveLauncherToken, startLauncherBindingFirst, startLineFields } from "../launcher/mod.ts";
 import { createLogger, type Logger, LogRing } from "../log/mod.ts";
+import { DiscordChannel } from "../discord/mod.ts";
 import { createMetrics } from "../metrics/mod.ts";
 import { PicoClient } from "../pico/mod.ts";
 import { TelegramChannel } from "../telegram/mod.ts";
@@ -89,6 +90,7 @@ export async function runServerProcess(loaded: LoadedConfig, mode: ProcessMode, 
       log,
       metrics,
     });
+    const discord = new DiscordChannel({ store, conversation, log });
     const gateway = startGateway({
       store,
       channel,
@@ -98,6 +100,7 @@ export async function runServerProcess(loaded: LoadedConfig, mode: ProcessMode, 
       metrics,
       picoClientStatus: () => client.status(),
       telegramStatus: () => telegram.status(),
+      discordStatus: () => discord.status(),
     });
     stops.push(() => gateway.stop());
     client.start();
@@ -105,6 +108,9 @@ export async function runServerProcess(loaded: LoadedConfig, mode: ProcessMode, 
     stops.unshift(() => telegram.stop());
     // The client closes first (1000), so the remote sees a clean goodbye.
     stops.unshift(() => client.stop());
+    // Discord: a failing token or network only changes its status; it never stops the rest.
+    discord.start();
+    stops.unshift(() => discord.stop());
     if (mode.launcher) {
       // The port first: a launcher that cannot listen must not write a new token (SPEC §1 exit 1).
       const launcher = await startLauncherBindingFirst({

@@ -2,6 +2,7 @@ import type { Server } from "bun";
 import { Hono } from "hono";
 import { secureHeaders } from "hono/secure-headers";
 import type { Agent } from "../agent/mod.ts";
+import type { ChatAppStatus } from "../chat_app/mod.ts";
 import { type ConnectionState, createPicoSocketRoute, type PicoChannel, tokenAdmission } from "../channel/mod.ts";
 import type { ConfigStore } from "../config/mod.ts";
 import type { HistoryStore } from "../history/mod.ts";
@@ -17,7 +18,6 @@ import {
 import type { Logger } from "../log/mod.ts";
 import type { Metrics } from "../metrics/mod.ts";
 import type { PicoClientStatus } from "../pico/mod.ts";
-import type { ChatAppStatus } from "../chat_app/mod.ts";
 import { VERSION } from "../version/mod.ts";
 import { z } from "../zod/mod.ts";
 import { createApi, type StatusReport } from "./api.ts";
@@ -35,6 +35,8 @@ export interface GatewayOptions {
   picoClientStatus?: () => PicoClientStatus;
   /** The Telegram channel's state, for `/api/status` `telegram`. */
   telegramStatus?: () => ChatAppStatus;
+  /** The Discord channel's state, for `/api/status` `discord` (SPEC §8). */
+  discordStatus?: () => ChatAppStatus;
 }
 
 /** A running gateway. */
@@ -47,6 +49,8 @@ export interface Gateway {
   /** Stops accepting, closes every WebSocket with 1001 and stops the server. */
   stop(): Promise<void>;
 }
+
+const NO_CHAT_APP = (): ChatAppStatus => ({ enabled: false, state: "disabled", last_error: null, bot: null });
 
 const NO_CLIENT = (): PicoClientStatus => ({
   enabled: false,
@@ -77,7 +81,6 @@ export const GATEWAY_UNDOCUMENTED: Readonly<Record<string, string>> = {
 };
 
 const HealthSchema = z.object({ status: z.literal("ok") });
-const NO_CHAT_APP = (): ChatAppStatus => ({ enabled: false, state: "disabled", last_error: null, bot: null });
 
 /**
  * Builds the gateway's Hono app: `/` (what this is), `/health`, `/pico` and `/pico/ws` (the same endpoint: the
@@ -127,12 +130,14 @@ export function startGateway(options: GatewayOptions): Gateway {
   const { channel, store } = options;
   const picoClientStatus = options.picoClientStatus ?? NO_CLIENT;
   const telegramStatus = options.telegramStatus ?? NO_CHAT_APP;
+  const discordStatus = options.discordStatus ?? NO_CHAT_APP;
   const status = (): StatusReport => ({
     version: VERSION,
     uptime_s: Math.floor((Date.now() - startedAt) / 1000),
     pico: channel.status(),
     pico_client: picoClientStatus(),
     telegram: telegramStatus(),
+    discord: discordStatus(),
     agent: { provider: options.agent.provider, model: options.agent.model },
   });
   const app = createGatewayApp({ ...options, status });
