@@ -3,6 +3,7 @@ import { Hono } from "hono";
 import { secureHeaders } from "hono/secure-headers";
 import type { Agent } from "../agent/mod.ts";
 import { type ConnectionState, createPicoSocketRoute, type PicoChannel, tokenAdmission } from "../channel/mod.ts";
+import type { ClusterStatus } from "../cluster/mod.ts";
 import type { ConfigStore } from "../config/mod.ts";
 import type { HistoryStore } from "../history/mod.ts";
 import { createErrorHandler, handleNotFound, listen } from "../http/mod.ts";
@@ -22,6 +23,8 @@ export interface GatewayOptions {
   metrics: Metrics;
   /** The Pico client's state, for `/api/status`. */
   picoClientStatus?: () => PicoClientStatus;
+  /** The cluster's state for `/api/status` (SPEC §9); absent or `undefined` in one process. */
+  clusterStatus?: () => ClusterStatus | undefined;
 }
 
 /** A running gateway. */
@@ -76,13 +79,18 @@ export function startGateway(options: GatewayOptions): Gateway {
   const startedAt = Date.now();
   const { channel, store } = options;
   const picoClientStatus = options.picoClientStatus ?? NO_CLIENT;
-  const status = (): StatusReport => ({
-    version: VERSION,
-    uptime_s: Math.floor((Date.now() - startedAt) / 1000),
-    pico: channel.status(),
-    pico_client: picoClientStatus(),
-    agent: { provider: options.agent.provider, model: options.agent.model },
-  });
+  const status = (): StatusReport => {
+    const report: StatusReport = {
+      version: VERSION,
+      uptime_s: Math.floor((Date.now() - startedAt) / 1000),
+      pico: channel.status(),
+      pico_client: picoClientStatus(),
+      agent: { provider: options.agent.provider, model: options.agent.model },
+    };
+    const cluster = options.clusterStatus?.();
+    if (cluster) report.cluster = cluster;
+    return report;
+  };
   const app = createGatewayApp({ ...options, status });
   const { host, port } = store.config.gateway;
   const server = listen({
