@@ -11,8 +11,10 @@ export function hasRedisServer(): boolean {
 /** A throwaway `redis-server` on a loopback port, without persistence. */
 export interface RedisServer {
   port: number;
-  /** `redis://127.0.0.1:<port>` */
+  /** `redis://:<password>@127.0.0.1:<port>` */
   url: string;
+  /** The `requirepass` it was started with (tests check it never shows). */
+  password: string;
   /** Kills it with SIGKILL (mid-run failure) and waits for the exit. */
   kill(): Promise<void>;
   /** Starts it again on the same port (empty: nothing was saved). */
@@ -29,7 +31,7 @@ export function freePort(): number {
   return port;
 }
 
-async function spawnRedis(port: number): Promise<ReturnType<typeof Bun.spawn>> {
+async function spawnRedis(port: number, password: string): Promise<ReturnType<typeof Bun.spawn>> {
   const proc = Bun.spawn([
     REDIS_SERVER,
     "--port",
@@ -42,6 +44,8 @@ async function spawnRedis(port: number): Promise<ReturnType<typeof Bun.spawn>> {
     "no",
     "--protected-mode",
     "yes",
+    "--requirepass",
+    password,
   ], { stdout: "pipe", stderr: "pipe", stdin: "ignore" });
   const decoder = new TextDecoder();
   let out = "";
@@ -63,21 +67,23 @@ async function spawnRedis(port: number): Promise<ReturnType<typeof Bun.spawn>> {
 }
 
 /**
- * Starts `redis-server --port <free> --bind 127.0.0.1 --save "" --appendonly no` and waits
- * until it accepts connections.
+ * Starts `redis-server --port <free> --bind 127.0.0.1 --save "" --appendonly no` with a random
+ * `requirepass` and waits until it accepts connections.
  */
 export async function startRedisServer(): Promise<RedisServer> {
   const port = freePort();
-  let proc = await spawnRedis(port);
+  const password = `pw-${crypto.randomUUID()}`;
+  let proc = await spawnRedis(port, password);
   return {
     port,
-    url: `redis://127.0.0.1:${port}`,
+    password,
+    url: `redis://:${password}@127.0.0.1:${port}`,
     kill: async () => {
       proc.kill("SIGKILL");
       await proc.exited;
     },
     restart: async () => {
-      proc = await spawnRedis(port);
+      proc = await spawnRedis(port, password);
     },
     stop: async () => {
       if (proc.exitCode === null) proc.kill("SIGTERM");
