@@ -108,6 +108,31 @@ describe.skipIf(!run)("several gateways as one (three processes, one redis-serve
     expect(shown.stdout).not.toContain(redis.password);
   }, TIMEOUT_MS);
 
+  test(
+    "a wrong redis password: status says down, logged once without the password, local chat works",
+    async () => {
+      const wrong = redis.url.replace(redis.password, "wrong-password-0123456789");
+      const lonely = await startGatewayProcess({
+        PICOCLAW_CHANNELS_PICO_ENABLED: "true",
+        PICOCLAW_CHANNELS_PICO_TOKEN: TOKEN,
+        PICOCLAW_CLUSTER_REDIS_URL: wrong,
+      });
+      try {
+        await until("status redis down", async () => (await status(lonely)).cluster.redis === "down");
+        const [x, y] = await Promise.all([open(lonely, "lonely"), open(lonely, "lonely")]);
+        send(x, "l1", "anyone?");
+        expect((await replyTo(y, "l1")).find((f) => f.type === "message.create")?.payload?.content).toBe("anyone?");
+        // Bun's client only says "Connection closed" for a refused password; the line still goes out once.
+        await lonely.child.waitFor(/redis connection lost/);
+        expect(lonely.child.stderr().match(/redis connection lost/g)?.length).toBe(1);
+        expect(lonely.child.stderr()).not.toContain("wrong-password-0123456789");
+      } finally {
+        await lonely.stop();
+      }
+    },
+    TIMEOUT_MS,
+  );
+
   test("a session's frames reach its sockets on every instance, and no other session's", async () => {
     const [a, b, c] = await Promise.all([open(gateways[0], "fan"), open(gateways[1], "fan"), open(gateways[2], "fan")]);
     const other = await open(gateways[1], "other");

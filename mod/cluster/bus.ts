@@ -13,13 +13,14 @@ export interface ClusterStatus {
  */
 export interface SessionLock {
   /**
-   * Waits until this instance holds the session's lease.
+   * Takes the session's lease: at once (a function) when this instance holds it already,
+   * else a promise that waits for it.
    * @param sessionId The session.
    * @param signal Aborts the wait (the request's connection dropped, shutdown).
    * @returns The release function (call it once, after the reply was stored).
-   * @throws {PicoclawError} `agent_error` when aborted or after waiting too long.
+   * @throws {PicoclawError} `agent_error` (the promise rejects) when aborted or after waiting too long.
    */
-  acquire(sessionId: string, signal: AbortSignal): Promise<() => void>;
+  acquire(sessionId: string, signal: AbortSignal): (() => void) | Promise<() => void>;
 }
 
 /**

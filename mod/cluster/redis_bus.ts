@@ -13,6 +13,11 @@ const INSTANCES_KEY = `${KEY_PREFIX}instances`;
 export const LEASE_WAIT_MS = 180_000;
 /** Longest pause between two tries to take a lease. */
 const LEASE_POLL_MAX_MS = 25;
+/**
+ * A lease is kept this long after the session's last request here, so a session busy on one
+ * instance takes it once, not per message; another instance waits at most this much longer.
+ */
+export const LEASE_LINGER_MS = 50;
 
 /** Adds this instance to the set of live ones (Redis's clock), drops the expired, counts them. */
 const HEARTBEAT_LUA = `local t = redis.call('TIME')
@@ -37,6 +42,15 @@ interface Presence {
   generation: number;
 }
 
+/** A lease this instance holds. */
+interface Held {
+  /** Requests running under it (0 or 1: the session's queue runs one at a time). */
+  active: number;
+  /** Gives it back once idle for {@link LEASE_LINGER_MS}. */
+  linger: ReturnType<typeof setTimeout> | undefined;
+  renew: ReturnType<typeof setInterval>;
+}
+
 /** What {@link RedisSessionBus} needs. */
 export interface RedisSessionBusOptions {
   link: RedisLink;
@@ -57,8 +71,9 @@ export interface RedisSessionBusOptions {
  * announces itself. An instance without sockets of the session (it runs a request from
  * `/api/messages`) always publishes.
  *
- * Order: a lease per session (`SET NX PX`, renewed while held, given back after each reply);
- * a request waits for it in its session's queue. Why not forward requests to the holder: the
+ * Order: a lease per session (`SET NX PX`, renewed while held, given back 50 ms after the
+ * session's last request here, so a busy session takes it once); a request waits for it in
+ * its session's queue, polling (1 ms doubling to 25 ms). Why not forward requests to the holder: the
  * per-socket order then depends on a forward racing a lease expiry; waiting keeps every
  * socket's requests in its own instance's queue, and the lease alone makes the agent runs of
  * a session one at a time, each seeing the history the previous one stored (the release goes
@@ -74,6 +89,7 @@ export class RedisSessionBus implements SessionBus, SessionLock {
   readonly #id: string;
   readonly #ttlMs: number;
   readonly #local = new Map<string, Presence>();
+  readonly #held = new Map<string, Held>();
   #deliver: (sessionId: string, frame: string) => void = () => {};
   #instances = 1;
   readonly #heartbeat: ReturnType<typeof setInterval>;
@@ -169,7 +185,17 @@ export class RedisSessionBus implements SessionBus, SessionLock {
     );
   }
 
-  async acquire(sessionId: string, signal: AbortSignal): Promise<() => void> {
+  acquire(sessionId: string, signal: AbortSignal): (() => void) | Promise<() => void> {
+    const held = this.#held.get(sessionId);
+    if (held) {
+      clearTimeout(held.linger);
+      held.active++;
+      return this.#releaser(sessionId, held);
+    }
+    return this.#take(sessionId, signal);
+  }
+
+  async #take(sessionId: string, signal: AbortSignal): Promise<() => void> {
     const key = LEASE_KEY + sessionId;
     const deadline = Date.now() + LEASE_WAIT_MS;
     let pause = 1;
@@ -182,7 +208,7 @@ export class RedisSessionBus implements SessionBus, SessionLock {
         // Redis went away or is too slow: this instance's queue still keeps its order.
         return NO_LEASE;
       }
-      if (reply === "OK") return this.#held(key);
+      if (reply === "OK") return this.#hold(sessionId);
       if (signal.aborted) throw new PicoclawError("agent_error", "The request was cancelled");
       if (Date.now() > deadline) {
         throw new PicoclawError("agent_error", "Cannot run the agent: another instance kept this session too long");
@@ -192,17 +218,42 @@ export class RedisSessionBus implements SessionBus, SessionLock {
     }
   }
 
-  #held(key: string): () => void {
-    const ttl = String(this.#ttlMs);
-    const renew = setInterval(() => this.#link.fire("EVAL", [RENEW_LUA, "1", key, this.#id, ttl]), this.#ttlMs / 3);
-    renew.unref?.();
+  /** Keeps a lease just taken: renewed every `ttl/3` while held; lost when a renewal finds it gone. */
+  #hold(sessionId: string): () => void {
+    const key = LEASE_KEY + sessionId;
+    const args = [RENEW_LUA, "1", key, this.#id, String(this.#ttlMs)];
+    const held: Held = {
+      active: 1,
+      linger: undefined,
+      renew: setInterval(() => {
+        this.#link.fireThen("EVAL", args, (renewed) => {
+          if (renewed === 0) this.#drop(sessionId, held);
+        });
+      }, this.#ttlMs / 3),
+    };
+    held.renew.unref?.();
+    this.#held.set(sessionId, held);
+    return this.#releaser(sessionId, held);
+  }
+
+  #releaser(sessionId: string, held: Held): () => void {
     let released = false;
     return () => {
       if (released) return;
       released = true;
-      clearInterval(renew);
-      this.#link.fire("EVAL", [RELEASE_LUA, "1", key, this.#id]);
+      if (--held.active > 0 || this.#held.get(sessionId) !== held) return;
+      held.linger = setTimeout(() => {
+        this.#drop(sessionId, held);
+        this.#link.fire("EVAL", [RELEASE_LUA, "1", LEASE_KEY + sessionId, this.#id]);
+      }, LEASE_LINGER_MS);
     };
+  }
+
+  /** Forgets a lease (given back, or found lost): the next request takes it again. */
+  #drop(sessionId: string, held: Held): void {
+    clearTimeout(held.linger);
+    clearInterval(held.renew);
+    if (this.#held.get(sessionId) === held) this.#held.delete(sessionId);
   }
 
   status(): ClusterStatus {
@@ -212,6 +263,10 @@ export class RedisSessionBus implements SessionBus, SessionLock {
   /** Stops the heartbeat and leaves the set of live instances (best effort), then closes the link. */
   async close(): Promise<void> {
     clearInterval(this.#heartbeat);
+    for (const [sessionId, held] of this.#held) {
+      this.#drop(sessionId, held);
+      this.#link.fire("EVAL", [RELEASE_LUA, "1", LEASE_KEY + sessionId, this.#id]);
+    }
     await this.#link.call("ZREM", [INSTANCES_KEY, this.#id]).catch(() => {});
     this.#link.close();
     this.#log.debug("cluster stopped", { instance: this.#id });

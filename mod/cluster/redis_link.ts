@@ -12,6 +12,9 @@ export const RECONNECT_MIN_MS = 200;
 /** Longest reconnect delay. */
 export const RECONNECT_MAX_MS = 5000;
 
+/** SHA-1 of each Lua script sent (a handful of constants). */
+const SCRIPT_SHAS = new Map<string, string>();
+
 /** The commands the cluster and the Redis history store send (a `RedisClient` in production). */
 export interface RedisCommands {
   /** Sends one command now (auto-pipelined with the others of the same tick) and never throws. */
@@ -55,6 +58,8 @@ export class RedisLink implements RedisCommands {
   #listener: ((message: string, channel: string) => void) | undefined;
   #inFlight = 0;
   #inFlightBytes = 0;
+  /** Scripts sent whole on the current command connection. */
+  readonly #loaded = new Set<string>();
   #dropped = 0;
   #down = false;
   #closed = false;
@@ -109,15 +114,17 @@ export class RedisLink implements RedisCommands {
         this.#commands.onclose = null;
         this.#commands.close();
         this.#commands = this.#client();
+        // A new connection may reach a restarted Redis that knows no script.
+        this.#loaded.clear();
         await this.#commands.connect();
       }
       const subscriber = this.#client();
       this.#subscriber = subscriber;
       await subscriber.connect();
-      this.#commands.onclose = () => this.#lost();
-      subscriber.onclose = () => this.#lost();
-    } catch {
-      this.#lost();
+      this.#commands.onclose = (err) => this.#lost(err);
+      subscriber.onclose = (err) => this.#lost(err);
+    } catch (err) {
+      this.#lost(err);
       return;
     }
     if (this.#closed) return this.close();
@@ -128,11 +135,13 @@ export class RedisLink implements RedisCommands {
   }
 
   /** A connection dropped (or a connect failed): log once, retry with backoff. */
-  #lost(): void {
+  #lost(err?: unknown): void {
     if (this.#closed || this.#retry) return;
     if (!this.#down) {
       this.#down = true;
-      this.#log.warn("redis connection lost: serving local sockets only, reconnecting with backoff");
+      this.#log.warn("redis connection lost: serving local sockets only, reconnecting with backoff", {
+        error: this.#scrub(err),
+      });
     }
     const jitter = 0.8 + Math.random() * 0.4;
     const delay = Math.round(this.#delay * jitter);
@@ -141,6 +150,15 @@ export class RedisLink implements RedisCommands {
       this.#retry = undefined;
       void this.#connect();
     }, delay);
+  }
+
+  /** An error's message without the URL or its password (`WRONGPASS ...` says enough). */
+  #scrub(err: unknown): string {
+    let text = err instanceof Error ? err.message : String(err ?? "connection closed");
+    const password = URL.canParse(this.#url) ? decodeURIComponent(new URL(this.#url).password) : "";
+    text = text.replaceAll(this.#url, "***");
+    if (password) text = text.replaceAll(password, "***");
+    return text.slice(0, 200);
   }
 
   fire(command: string, args: string[]): void {
@@ -165,7 +183,7 @@ export class RedisLink implements RedisCommands {
       this.#inFlightBytes -= bytes;
       if (--this.#inFlight === 0) this.#dropped = 0;
     };
-    this.#commands.send(command, args).then((reply) => {
+    this.#send(command, args).then((reply) => {
       settled();
       then?.(reply);
     }, settled);
@@ -180,7 +198,31 @@ export class RedisLink implements RedisCommands {
         COMMAND_TIMEOUT_MS,
       );
     });
-    return Promise.race([this.#commands.send(command, args), timeout]).finally(() => clearTimeout(timer));
+    return Promise.race([this.#send(command, args), timeout]).finally(() => clearTimeout(timer));
+  }
+
+  /**
+   * Sends a command. A script goes whole (`EVAL`) the first time on a connection, which makes
+   * Redis keep it, then as `EVALSHA`: the same order, fewer bytes. Should Redis have lost it
+   * (`SCRIPT FLUSH`), the one command is sent again whole.
+   */
+  #send(command: string, args: string[]): Promise<unknown> {
+    if (command !== "EVAL") return this.#commands.send(command, args);
+    const [script, ...rest] = args;
+    if (!this.#loaded.has(script)) {
+      this.#loaded.add(script);
+      return this.#commands.send(command, args);
+    }
+    let sha = SCRIPT_SHAS.get(script);
+    if (!sha) {
+      sha = new Bun.CryptoHasher("sha1").update(script).digest("hex");
+      SCRIPT_SHAS.set(script, sha);
+    }
+    const commands = this.#commands;
+    return commands.send("EVALSHA", [sha, ...rest]).catch((err: unknown) => {
+      if (!(err instanceof Error) || !err.message.includes("NOSCRIPT")) throw err;
+      return commands.send("EVAL", args);
+    });
   }
 
   /** Subscribes the pub/sub connection to a channel (no-op while down: {@link onUp} subscribes again). */

@@ -170,22 +170,22 @@ export class Conversation {
     this.#abort.abort();
   }
 
-  /** Runs one request holding the session's lease (cluster). */
-  async #runLocked(lock: SessionLock, message: UserMessage, sink: ReplySink): Promise<ChatResult> {
+  /** Runs one request holding the session's lease (cluster); at once when this instance holds it already. */
+  #runLocked(lock: SessionLock, message: UserMessage, sink: ReplySink): Promise<ChatResult> {
     const signal = message.signal ? AbortSignal.any([this.#abort.signal, message.signal]) : this.#abort.signal;
-    let release: () => void;
-    try {
-      release = await lock.acquire(message.sessionId, signal);
-    } catch (err) {
+    const held = lock.acquire(message.sessionId, signal);
+    if (typeof held === "function") return this.#runHolding(held, message, sink);
+    return held.then((release) => this.#runHolding(release, message, sink), (err) => {
       const failure = err instanceof PicoclawError ? err : new PicoclawError("agent_error", "The agent failed");
       sink.failed(failure);
       throw failure;
-    }
-    try {
-      return await this.#run(message, sink);
-    } finally {
-      release();
-    }
+    });
+  }
+
+  #runHolding(release: () => void, message: UserMessage, sink: ReplySink): Promise<ChatResult> {
+    const run = this.#run(message, sink);
+    run.then(release, release);
+    return run;
   }
 
   #run(message: UserMessage, sink: ReplySink): Promise<ChatResult> {
