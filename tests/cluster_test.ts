@@ -236,6 +236,19 @@ describe.skipIf(!run)("several gateways as one (three processes, one redis-serve
     TIMEOUT_MS,
   );
 
+  test("redis frozen (SIGSTOP): a reply still comes, after at most the 1 s command timeouts", async () => {
+    const [a, b] = await Promise.all([open(gateways[0], "frozen"), open(gateways[0], "frozen")]);
+    redis.pause();
+    try {
+      send(a, "f1", "is anyone answering?");
+      const frames = await replyTo(b, "f1");
+      expect(frames.filter((f) => f.type.startsWith("message.")).at(-1)?.payload?.content).toBe(REPLY);
+    } finally {
+      redis.resume();
+    }
+    await until("redis answering again", async () => (await status(gateways[0])).cluster.redis === "connected");
+  }, TIMEOUT_MS);
+
   test(
     "redis killed mid-run: local fan-out goes on, status says down, logged once; back: cross-instance again",
     async () => {

@@ -17,6 +17,10 @@ export interface RedisServer {
   password: string;
   /** Kills it with SIGKILL (mid-run failure) and waits for the exit. */
   kill(): Promise<void>;
+  /** Freezes it (SIGSTOP): connections stay open, nothing answers. */
+  pause(): void;
+  /** Thaws it (SIGCONT). */
+  resume(): void;
   /** Starts it again on the same port (empty: nothing was saved). */
   restart(): Promise<void>;
   /** Stops it (SIGTERM) for good. */
@@ -82,6 +86,8 @@ export async function startRedisServer(): Promise<RedisServer> {
       proc.kill("SIGKILL");
       await proc.exited;
     },
+    pause: () => proc.kill("SIGSTOP"),
+    resume: () => proc.kill("SIGCONT"),
     restart: async () => {
       proc = await spawnRedis(port, password);
     },
