@@ -1,6 +1,7 @@
 import { followAgentConfig } from "../agent/mod.ts";
+import { LocalSessionBus, RedisLink, RedisSessionBus, type SessionBus } from "../cluster/mod.ts";
 import { Conversation } from "../conversation/mod.ts";
-import { type HistoryStore, openHistory } from "../history/mod.ts";
+import { type HistoryStore, openHistory, RedisHistoryStore } from "../history/mod.ts";
 import { PicoChannel } from "../channel/mod.ts";
 import { checkConfig, ConfigStore, hasChanged, type LoadedConfig } from "../config/mod.ts";
 import { ConfigError } from "../errors/mod.ts";
@@ -33,6 +34,20 @@ function ensureReady(loaded: LoadedConfig): void {
 }
 
 /**
+ * With `cluster.redis_url` set, connects to Redis (in the background: an unreachable Redis is
+ * logged once and retried, the process serves its own sockets meanwhile) and returns the bus.
+ */
+function startCluster(loaded: LoadedConfig, log: Logger): { bus: RedisSessionBus; link: RedisLink } | undefined {
+  const { redis_url, instance_ttl } = loaded.config.cluster;
+  if (!redis_url.isSet) return undefined;
+  const link = new RedisLink({ url: redis_url.reveal(), log });
+  const bus = new RedisSessionBus({ link, ttlSeconds: instance_ttl, log });
+  void link.start();
+  log.info("cluster mode", { instance: bus.instanceId, instance_ttl });
+  return { bus, link };
+}
+
+/**
  * Runs the long-lived process until SIGINT/SIGTERM: the gateway, and in launcher mode the
  * dashboard too. Returns the exit code (0 after a clean stop).
  *
@@ -48,27 +63,34 @@ export async function runServerProcess(loaded: LoadedConfig, mode: ProcessMode, 
   const log: Logger = createLogger(mode.launcher ? { file: loaded.paths.logFile, ring: logs } : {});
   const stops: (() => void | Promise<void>)[] = [];
   let history: HistoryStore | undefined;
+  let bus: SessionBus | undefined;
   const stopAll = async () => {
     for (const stop of stops) await stop();
     // Closed last, when the servers and the client no longer add to it; closing flushes it.
     await history?.close();
+    // After the history: its last writes go through the cluster's Redis connection.
+    await bus?.close();
   };
   try {
     for (const warning of loaded.warnings) log.warn(warning);
     const store = new ConfigStore(loaded);
     const metrics = createMetrics();
-    history = openHistory({
-      path: loaded.paths.historyFile,
+    const cluster = startCluster(loaded, log);
+    bus = cluster?.bus ?? new LocalSessionBus();
+    const historyOptions = {
       enabled: loaded.config.history.enabled,
       maxMessages: loaded.config.history.max_messages,
       maxSessions: loaded.config.history.max_sessions,
       log,
-    });
+    };
+    history = cluster && historyOptions.enabled
+      ? new RedisHistoryStore({ redis: cluster.link, ...historyOptions })
+      : openHistory({ path: loaded.paths.historyFile, ...historyOptions });
     // One agent object for the channel, the client and the gateway; it is rebuilt whenever an
     // agent.* key changes (Agent page): replies in flight finish on the old one.
     const { agent } = followAgentConfig(store, history);
     const { pico, pico_client } = loaded.config.channels;
-    const conversation = new Conversation({ agent, history, log, metrics });
+    const conversation = new Conversation({ agent, history, log, metrics, lock: bus.lock });
     const client = new PicoClient({ settings: pico_client, liveness: pico, conversation, log });
     // The Pico client redials with its new settings when the dashboard saves them.
     store.subscribe((next, changed) => {
@@ -84,12 +106,7 @@ export async function runServerProcess(loaded: LoadedConfig, mode: ProcessMode, 
     store.subscribe((_next, changed) => {
       if (hasChanged(changed, "channels.telegram.")) void telegram.reconfigure();
     });
-    const channel = new PicoChannel({
-      store,
-      conversation,
-      log,
-      metrics,
-    });
+    const channel = new PicoChannel({ store, conversation, log, metrics, bus });
     const discord = new DiscordChannel({ store, conversation, log });
     const gateway = startGateway({
       store,
@@ -101,6 +118,7 @@ export async function runServerProcess(loaded: LoadedConfig, mode: ProcessMode, 
       picoClientStatus: () => client.status(),
       telegramStatus: () => telegram.status(),
       discordStatus: () => discord.status(),
+      clusterStatus: () => bus?.status(),
     });
     stops.push(() => gateway.stop());
     client.start();

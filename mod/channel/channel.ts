@@ -1,6 +1,7 @@
 import type { Server, WebSocketHandler } from "bun";
 import type { HistoryChannel } from "../history/mod.ts";
 import { type Config, type ConfigStore, hasChanged } from "../config/mod.ts";
+import { LocalSessionBus, type SessionBus } from "../cluster/mod.ts";
 import type { ChatResult, Conversation } from "../conversation/mod.ts";
 import { PicoclawError } from "../errors/mod.ts";
 import type { Logger } from "../log/mod.ts";
@@ -31,6 +32,8 @@ export interface PicoChannelOptions {
   metrics: Metrics;
   /** The clock of the sweep (tests). @default Date.now */
   now?: () => number;
+  /** Carries a session's frames to its sockets on other instances (cluster). @default one process */
+  bus?: SessionBus;
 }
 
 /** The Pico channel's counts for `/api/status`. */
@@ -66,6 +69,7 @@ export class PicoChannel {
   readonly #log: Logger;
   readonly #metrics: Metrics;
   readonly #conversation: Conversation;
+  readonly #bus: SessionBus;
   readonly #now: () => number;
   readonly #unsubscribe: () => void;
   #tokenGeneration = 0;
@@ -80,6 +84,8 @@ export class PicoChannel {
     this.#metrics = options.metrics;
     this.#now = options.now ?? Date.now;
     this.#conversation = options.conversation;
+    this.#bus = options.bus ?? new LocalSessionBus();
+    this.#bus.setDelivery((sessionId, frame) => this.#deliver(sessionId, frame));
     this.#sweeper = setInterval(() => this.#sweep(this.#now()), SWEEP_MS);
     this.#sweeper.unref?.();
     this.#unsubscribe = this.#store.subscribe((next, changed) => {
@@ -235,8 +241,17 @@ export class PicoChannel {
     return session;
   }
 
-  /** Sends a frame to every socket the session has now (a socket that joins mid-reply gets the rest). */
+  /**
+   * Sends a frame to every socket the session has now (a socket that joins mid-reply gets the
+   * rest), here and, through the bus, on other instances.
+   */
   #broadcast(sessionId: string, frame: string): void {
+    this.#deliver(sessionId, frame);
+    this.#bus.publish(sessionId, frame);
+  }
+
+  /** Sends a frame to the session's sockets on this instance. */
+  #deliver(sessionId: string, frame: string): void {
     const session = this.#sessions.get(sessionId);
     if (session) { for (const ws of session.sockets) this.#send(ws, frame); }
   }
@@ -244,7 +259,9 @@ export class PicoChannel {
   #open(ws: PicoSocket): void {
     this.#pending.delete(ws.data);
     this.#connections.add(ws);
-    this.#session(ws.data.sessionId).sockets.add(ws);
+    const session = this.#session(ws.data.sessionId);
+    session.sockets.add(ws);
+    if (session.sockets.size === 1) this.#bus.join(session.id);
     this.#metrics.connections.set(this.#connections.size);
     this.#log.debug("pico connection opened", { id: ws.data.id, kind: ws.data.kind, session: ws.data.sessionId });
   }
@@ -255,7 +272,10 @@ export class PicoChannel {
     const session = this.#sessions.get(ws.data.sessionId);
     if (session) {
       session.sockets.delete(ws);
-      if (session.sockets.size === 0) this.#sessions.delete(session.id);
+      if (session.sockets.size === 0) {
+        this.#sessions.delete(session.id);
+        this.#bus.leave(session.id);
+      }
     }
     this.#metrics.connections.set(this.#connections.size);
     this.#log.debug("pico connection closed", { id: ws.data.id, code });

@@ -45,5 +45,20 @@ export function checkConfig(loaded: LoadedConfig): ConfigProblem[] {
         "OpenAI-compatible base URL, e.g. http://127.0.0.1:11434/v1",
     });
   }
+  const redisUrl = config.cluster.redis_url.reveal();
+  if (redisUrl !== "" && !isRedisUrl(redisUrl)) {
+    problems.push({
+      source: placeOf(loaded, "cluster.redis_url"),
+      keyPath: "cluster.redis_url",
+      // The value itself is never echoed: it may carry a password.
+      message: "cluster.redis_url is not a redis:// or rediss:// URL (e.g. redis://127.0.0.1:6379)",
+    });
+  }
   return problems;
+}
+
+/** Whether a value is a URL Bun's Redis client takes: `redis:`, `rediss:`, `valkey:` or `valkeys:`. */
+function isRedisUrl(value: string): boolean {
+  if (!URL.canParse(value)) return false;
+  return ["redis:", "rediss:", "valkey:", "valkeys:"].includes(new URL(value).protocol);
 }

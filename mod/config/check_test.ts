@@ -32,6 +32,15 @@ describe("checkConfig()", () => {
       .toEqual([]);
   });
 
+  test("checkConfig() refuses a cluster.redis_url that is not a redis:// URL, without echoing it", async () => {
+    const [problem, ...rest] = await problemsFor({}, { PICOCLAW_CLUSTER_REDIS_URL: "http://user:hunter2@h:1" });
+    expect(rest).toEqual([]);
+    expect(problem.keyPath).toBe("cluster.redis_url");
+    expect(problem.source).toBe("PICOCLAW_CLUSTER_REDIS_URL");
+    expect(problem.message).not.toContain("hunter2");
+    expect(await problemsFor({}, { PICOCLAW_CLUSTER_REDIS_URL: "redis://:pw@127.0.0.1:6379/0" })).toEqual([]);
+  });
+
   test("checkConfig() names channels.pico_client.url when the client is enabled without one", async () => {
     const [problem] = await problemsFor({}, { PICOCLAW_CHANNELS_PICO_CLIENT_ENABLED: "true" });
     expect(problem.keyPath).toBe("channels.pico_client.url");

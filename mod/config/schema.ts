@@ -155,6 +155,13 @@ export const ConfigSchema = z.object({
     max_messages: positiveInt(1000),
     max_sessions: positiveInt(500),
   }),
+  /** Several gateways as one (SPEC §9): empty `redis_url` = one process. */
+  cluster: section({
+    /** `redis://[user:pass@]host:port[/db]`; a secret (it may carry a password). */
+    redis_url: secret(),
+    /** Seconds an instance's heartbeat and a session lease live without renewal. */
+    instance_ttl: positiveInt(15),
+  }),
 });
 
 /** The effective, validated config: `config.json` < `.security.yml` < env < flags over defaults. */
@@ -169,6 +176,7 @@ export const SecuritySchema = z.object({
     discord: section({ token: secret() }),
   }),
   agent: section({ api_key: secret() }),
+  cluster: section({ redis_url: secret() }),
 });
 
 /** `launcher-config.json` in `$PICOCLAW_HOME`. */

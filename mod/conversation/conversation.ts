@@ -1,4 +1,5 @@
 import type { Agent, AgentChunk } from "../agent/mod.ts";
+import type { SessionLock } from "../cluster/mod.ts";
 import type { HistoryChannel, HistoryStore } from "../history/mod.ts";
 import { PicoclawError } from "../errors/mod.ts";
 import type { Logger } from "../log/mod.ts";
@@ -70,6 +71,12 @@ export interface ConversationOptions {
   log: Logger;
   /** Observes each reply's latency (`agent_latency_seconds`). */
   metrics?: Metrics;
+  /**
+   * A cluster's session lease (SPEC §9): taken before each request runs, given back after its
+   * final reply was stored, so one instance at a time runs a session's agent. Absent in one
+   * process, where the per-session queue alone keeps the order.
+   */
+  lock?: SessionLock;
 }
 
 /** The per-session queue: replies go out in request order. */
@@ -138,7 +145,8 @@ export class Conversation {
       message_id: requestId !== undefined && requestId.length <= 128 ? requestId : crypto.randomUUID(),
       channel: message.channel,
     });
-    const start = () => this.#run(message, sink);
+    const lock = this.#options.lock;
+    const start = lock ? () => this.#runLocked(lock, message, sink) : () => this.#run(message, sink);
     if (!queue) {
       queue = { tail: Promise.resolve(), queued: 0 };
       this.#queues.set(message.sessionId, queue);
@@ -160,6 +168,24 @@ export class Conversation {
   /** Aborts every running reply (shutdown). */
   close(): void {
     this.#abort.abort();
+  }
+
+  /** Runs one request holding the session's lease (cluster); at once when this instance holds it already. */
+  #runLocked(lock: SessionLock, message: UserMessage, sink: ReplySink): Promise<ChatResult> {
+    const signal = message.signal ? AbortSignal.any([this.#abort.signal, message.signal]) : this.#abort.signal;
+    const held = lock.acquire(message.sessionId, signal);
+    if (typeof held === "function") return this.#runHolding(held, message, sink);
+    return held.then((release) => this.#runHolding(release, message, sink), (err) => {
+      const failure = err instanceof PicoclawError ? err : new PicoclawError("agent_error", "The agent failed");
+      sink.failed(failure);
+      throw failure;
+    });
+  }
+
+  #runHolding(release: () => void, message: UserMessage, sink: ReplySink): Promise<ChatResult> {
+    const run = this.#run(message, sink);
+    run.then(release, release);
+    return run;
   }
 
   #run(message: UserMessage, sink: ReplySink): Promise<ChatResult> {

@@ -136,4 +136,47 @@ describe("Conversation", () => {
     expect(events).not.toContain("finished:q");
     expect((await history.messages("s", {}))?.map((m) => m.role)).toEqual(["user"]);
   });
+
+  test("with a session lock (cluster): nothing runs before it is granted; it is given back after the reply was stored", async () => {
+    const history = new MemoryHistoryStore();
+    const grants: (() => void)[] = [];
+    const { sink, events } = recordingSink();
+    const lock = {
+      acquire: () =>
+        new Promise<() => void>((grant) => {
+          // The release notes how much text the history held then: both rows ("hi" + "hi").
+          grants.push(() => grant(() => events.push(`released:${history.chars}`)));
+        }),
+    };
+    const conversation = new Conversation({ agent: echo, history, log, lock });
+    const reply = conversation.converse({ sessionId: "s", channel: "pico", content: "hi" }, sink);
+    await Bun.sleep(0);
+    expect(events).toEqual([]);
+    grants[0]();
+    expect((await reply).content).toBe("hi");
+    expect(events).toEqual(["started", "create:hi", "finished:hi", "released:4"]);
+  });
+
+  test("a lock held already is taken at once: an idle session's echo reply still comes before converse() returns", async () => {
+    const history = new MemoryHistoryStore();
+    let releases = 0;
+    const conversation = new Conversation({ agent: echo, history, log, lock: { acquire: () => () => releases++ } });
+    const { sink, events } = recordingSink();
+    const reply = conversation.converse({ sessionId: "s", channel: "pico", content: "hi" }, sink);
+    expect(events).toEqual(["started", "create:hi", "finished:hi"]);
+    await reply;
+    expect(releases).toBe(1);
+  });
+
+  test("a lock that cannot be had fails the request: the sink hears it, no assistant row", async () => {
+    const history = new MemoryHistoryStore();
+    const lock = { acquire: () => Promise.reject(new PicoclawError("agent_error", "Cannot run the agent: busy")) };
+    const conversation = new Conversation({ agent: echo, history, log, lock });
+    const { sink, events } = recordingSink();
+    await expect(conversation.converse({ sessionId: "s", channel: "pico", content: "hi" }, sink)).rejects.toThrow(
+      "busy",
+    );
+    expect(events).toEqual(["failed:agent_error"]);
+    expect((await history.messages("s"))?.map((m) => m.role)).toEqual(["user"]);
+  });
 });

@@ -4,6 +4,7 @@ import { secureHeaders } from "hono/secure-headers";
 import type { Agent } from "../agent/mod.ts";
 import type { ChatAppStatus } from "../chat_app/mod.ts";
 import { type ConnectionState, createPicoSocketRoute, type PicoChannel, tokenAdmission } from "../channel/mod.ts";
+import type { ClusterStatus } from "../cluster/mod.ts";
 import type { ConfigStore } from "../config/mod.ts";
 import type { HistoryStore } from "../history/mod.ts";
 import {
@@ -37,6 +38,8 @@ export interface GatewayOptions {
   telegramStatus?: () => ChatAppStatus;
   /** The Discord channel's state, for `/api/status` `discord` (SPEC §8). */
   discordStatus?: () => ChatAppStatus;
+  /** The cluster's state for `/api/status` (SPEC §9); absent or `undefined` in one process. */
+  clusterStatus?: () => ClusterStatus | undefined;
 }
 
 /** A running gateway. */
@@ -131,15 +134,20 @@ export function startGateway(options: GatewayOptions): Gateway {
   const picoClientStatus = options.picoClientStatus ?? NO_CLIENT;
   const telegramStatus = options.telegramStatus ?? NO_CHAT_APP;
   const discordStatus = options.discordStatus ?? NO_CHAT_APP;
-  const status = (): StatusReport => ({
-    version: VERSION,
-    uptime_s: Math.floor((Date.now() - startedAt) / 1000),
-    pico: channel.status(),
-    pico_client: picoClientStatus(),
-    telegram: telegramStatus(),
-    discord: discordStatus(),
-    agent: { provider: options.agent.provider, model: options.agent.model },
-  });
+  const status = (): StatusReport => {
+    const report: StatusReport = {
+      version: VERSION,
+      uptime_s: Math.floor((Date.now() - startedAt) / 1000),
+      pico: channel.status(),
+      pico_client: picoClientStatus(),
+      telegram: telegramStatus(),
+      discord: discordStatus(),
+      agent: { provider: options.agent.provider, model: options.agent.model },
+    };
+    const cluster = options.clusterStatus?.();
+    if (cluster) report.cluster = cluster;
+    return report;
+  };
   const app = createGatewayApp({ ...options, status });
   const { host, port } = store.config.gateway;
   const server = listen({

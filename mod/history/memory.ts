@@ -4,6 +4,7 @@ import {
   HISTORY_CHANNELS,
   type HistoryMessage,
   type HistoryStore,
+  lastTurnsOf,
   type MessagesQuery,
   type NewHistoryMessage,
   type SessionSummary,
@@ -125,19 +126,7 @@ export class MemoryHistoryStore implements HistoryStore {
   }
 
   lastTurns(sessionId: string, turns = CONTEXT_TURNS): Promise<HistoryMessage[]> {
-    return settle(() => {
-      const messages = this.#sessions.get(sessionId)?.messages ?? [];
-      const n = Math.max(1, Math.floor(turns));
-      const last = messages.findLastIndex((m) => m.role === "assistant");
-      let first = 0;
-      for (let i = last - 1, users = 0; i >= 0; i--) {
-        if (messages[i].role === "user" && ++users === n) {
-          first = i;
-          break;
-        }
-      }
-      return messages.slice(Math.max(first, last + 1 - n * 2), last + 1).map((m) => ({ ...m }));
-    });
+    return settle(() => lastTurnsOf(this.#sessions.get(sessionId)?.messages ?? [], turns));
   }
 
   deleteSession(sessionId: string): Promise<boolean> {

@@ -74,8 +74,8 @@ export const CONTEXT_TURNS = 20;
  * because storage failed: failures are logged by the store.
  */
 export interface HistoryStore {
-  /** `sqlite` when messages reach `picoclaw.db`, `memory` when they are kept in memory only. */
-  readonly kind: "sqlite" | "memory";
+  /** `sqlite` when messages reach `picoclaw.db`, `redis` in a cluster, `memory` when they are kept in memory only. */
+  readonly kind: "sqlite" | "memory" | "redis";
   /**
    * Queues one message; it is written within 100 ms (or at flush/close).
    * @param message The message; its `timestamp` defaults to `Date.now()`.
@@ -125,6 +125,23 @@ export function titleOf(content: string): string {
   // Cut a bounded prefix first: a message may be a megabyte long.
   const text = content.slice(0, TITLE_CHARS * 4).replace(/\s+/g, " ").trim();
   return Array.from(text).slice(0, TITLE_CHARS).join("");
+}
+
+/**
+ * The agent context of {@link HistoryStore.lastTurns} from a session's newest messages (oldest
+ * first): the last `turns` turns up to the newest reply.
+ */
+export function lastTurnsOf(messages: readonly HistoryMessage[], turns = CONTEXT_TURNS): HistoryMessage[] {
+  const n = Math.max(1, Math.floor(turns));
+  const last = messages.findLastIndex((m) => m.role === "assistant");
+  let first = 0;
+  for (let i = last - 1, users = 0; i >= 0; i--) {
+    if (messages[i].role === "user" && ++users === n) {
+      first = i;
+      break;
+    }
+  }
+  return messages.slice(Math.max(first, last + 1 - n * 2), last + 1).map((m) => ({ ...m }));
 }
 
 /**

@@ -1,0 +1,227 @@
+import type { Logger } from "../log/mod.ts";
+import {
+  clampLimit,
+  CONTEXT_TURNS,
+  HISTORY_CHANNELS,
+  type HistoryChannel,
+  type HistoryMessage,
+  type HistoryStore,
+  lastTurnsOf,
+  type MessagesQuery,
+  type NewHistoryMessage,
+  type SessionSummary,
+  titleOf,
+} from "./store.ts";
+
+/** The Redis commands the store sends (`mod/cluster`'s `RedisLink` in production). */
+export interface RedisCommandRunner {
+  /** Sends now, pipelined in order with every other command; never throws. */
+  fire(command: string, args: string[]): void;
+  /** Sends and waits (with a timeout); rejects when Redis is down. */
+  call(command: string, args: string[]): Promise<unknown>;
+}
+
+/** Options of {@link RedisHistoryStore}. */
+export interface RedisHistoryOptions {
+  redis: RedisCommandRunner;
+  /** `history.max_messages`: the list of each session is trimmed to it. @default 1000 */
+  maxMessages?: number;
+  /** `history.max_sessions`: the least recently active sessions past it go. @default 500 */
+  maxSessions?: number;
+  /** Read failures are logged once per spell. */
+  log?: Logger;
+  /** @default "picoclaw:" */
+  prefix?: string;
+}
+
+/**
+ * Appends one message: the session's capped list, its first channel and title, its place in
+ * the activity set; the least recently active sessions past the cap go with their keys.
+ */
+const APPEND_LUA = `redis.call('RPUSH', KEYS[1], ARGV[1])
+redis.call('LTRIM', KEYS[1], -tonumber(ARGV[2]), -1)
+redis.call('HSETNX', KEYS[2], 'channel', ARGV[5])
+if ARGV[4] ~= '' then redis.call('HSETNX', KEYS[2], 'title', ARGV[4]) end
+redis.call('ZADD', KEYS[3], 'GT', ARGV[6], ARGV[7])
+local over = redis.call('ZCARD', KEYS[3]) - tonumber(ARGV[3])
+if over > 0 then
+  for _, id in ipairs(redis.call('ZRANGE', KEYS[3], 0, over - 1)) do
+    redis.call('DEL', ARGV[8] .. 'h:' .. id, ARGV[8] .. 'hm:' .. id)
+  end
+  redis.call('ZREMRANGEBYRANK', KEYS[3], 0, over - 1)
+end
+return 1`;
+
+/** Deletes a session; answers 1 when it existed. */
+const DELETE_LUA = `local n = redis.call('DEL', KEYS[1], KEYS[2])
+redis.call('ZREM', KEYS[3], ARGV[1])
+return n`;
+
+/** A session may have this many user messages waiting for a reply past its last one (the queue bound). */
+const MAX_WAITING = 64;
+
+/**
+ * Chat history in Redis for a cluster (SPEC §9): any instance continues a conversation and the
+ * `openai` agent reads the same context everywhere. Per session a list capped at
+ * `max_messages` (`<prefix>h:<id>`, JSON per message, oldest first) and a hash with its title
+ * and first channel (`<prefix>hm:<id>`); a sorted set of sessions by last activity
+ * (`<prefix>sessions`) capped at `max_sessions`.
+ *
+ * Writes are off the hot path: `append` sends one script without waiting; Bun pipelines the
+ * commands of one tick into one write. Reads go on the same connection after the writes, so
+ * they see them (read-your-writes), and so does any instance that takes the session's lease
+ * after this one gave it back. While Redis is down, appends are dropped (logged once by the
+ * link) and reads answer empty.
+ */
+export class RedisHistoryStore implements HistoryStore {
+  readonly kind = "redis";
+  readonly #redis: RedisCommandRunner;
+  readonly #maxMessages: number;
+  readonly #maxSessions: number;
+  readonly #log?: Logger;
+  readonly #prefix: string;
+  #closed = false;
+  #failing = false;
+
+  /** @param options The Redis link, the limits, the logger. */
+  constructor(options: RedisHistoryOptions) {
+    this.#redis = options.redis;
+    this.#maxMessages = options.maxMessages ?? 1000;
+    this.#maxSessions = options.maxSessions ?? 500;
+    this.#log = options.log;
+    this.#prefix = options.prefix ?? "picoclaw:";
+  }
+
+  #list(sessionId: string): string {
+    return `${this.#prefix}h:${sessionId}`;
+  }
+
+  #meta(sessionId: string): string {
+    return `${this.#prefix}hm:${sessionId}`;
+  }
+
+  get #sessions(): string {
+    return `${this.#prefix}sessions`;
+  }
+
+  append(message: NewHistoryMessage): void {
+    if (message.role !== "user" && message.role !== "assistant") {
+      throw new TypeError(`Cannot store message: unknown role ${JSON.stringify(message.role)}`);
+    }
+    if (!HISTORY_CHANNELS.includes(message.channel)) {
+      throw new TypeError(`Cannot store message: unknown channel ${JSON.stringify(message.channel)}`);
+    }
+    if (this.#closed) return;
+    const stored: HistoryMessage = {
+      role: message.role,
+      content: message.content,
+      message_id: message.message_id,
+      timestamp: message.timestamp ?? Date.now(),
+      channel: message.channel,
+    };
+    if (message.model_name != null) stored.model_name = message.model_name;
+    const id = message.session_id;
+    this.#redis.fire("EVAL", [
+      APPEND_LUA,
+      "3",
+      this.#list(id),
+      this.#meta(id),
+      this.#sessions,
+      JSON.stringify(stored),
+      String(this.#maxMessages),
+      String(this.#maxSessions),
+      stored.role === "user" ? titleOf(stored.content) : "",
+      stored.channel,
+      String(stored.timestamp),
+      id,
+      this.#prefix,
+    ]);
+  }
+
+  /** Runs a read; a failure is logged once per spell and answered with `fallback`. */
+  async #read<T>(read: () => Promise<T>, fallback: T): Promise<T> {
+    try {
+      const value = await read();
+      this.#failing = false;
+      return value;
+    } catch (err) {
+      if (!this.#failing) {
+        this.#failing = true;
+        this.#log?.warn("chat history unavailable: redis did not answer", { error: err });
+      }
+      return fallback;
+    }
+  }
+
+  #range(sessionId: string, start: number): Promise<HistoryMessage[]> {
+    return this.#redis.call("LRANGE", [this.#list(sessionId), String(start), "-1"]).then((items) =>
+      Array.isArray(items) ? items.map((item) => JSON.parse(String(item)) as HistoryMessage) : []
+    );
+  }
+
+  listSessions(): Promise<SessionSummary[]> {
+    return this.#read(async () => {
+      const ids = await this.#redis.call("ZREVRANGE", [this.#sessions, "0", "-1", "WITHSCORES"]);
+      const pairs = flatPairs(ids);
+      return await Promise.all(pairs.map(async ([id, score]) => {
+        const [meta, count] = await Promise.all([
+          this.#redis.call("HMGET", [this.#meta(id), "title", "channel"]),
+          this.#redis.call("LLEN", [this.#list(id)]),
+        ]);
+        const [title, channel] = Array.isArray(meta) ? meta : [];
+        return {
+          id,
+          title: typeof title === "string" ? title : "",
+          channel: (typeof channel === "string" ? channel : "pico") as HistoryChannel,
+          messages: Number(count) || 0,
+          updated_at: Number(score),
+        };
+      }));
+    }, []);
+  }
+
+  messages(sessionId: string, query: MessagesQuery = {}): Promise<HistoryMessage[] | undefined> {
+    return this.#read(async () => {
+      const messages = await this.#range(sessionId, 0);
+      if (messages.length === 0) return undefined;
+      let end = messages.length;
+      if (query.before !== undefined) {
+        end = messages.findIndex((m) => m.message_id === query.before);
+        if (end < 0) return [];
+      }
+      return messages.slice(Math.max(0, end - clampLimit(query.limit)), end);
+    }, undefined);
+  }
+
+  lastTurns(sessionId: string, turns = CONTEXT_TURNS): Promise<HistoryMessage[]> {
+    // Enough for `turns` turns with failed replies and the requests still waiting.
+    const window = Math.max(1, Math.floor(turns)) * 4 + MAX_WAITING;
+    return this.#read(async () => lastTurnsOf(await this.#range(sessionId, -window), turns), []);
+  }
+
+  deleteSession(sessionId: string): Promise<boolean> {
+    return this.#read(async () => {
+      const keys = [this.#list(sessionId), this.#meta(sessionId), this.#sessions];
+      return Number(await this.#redis.call("EVAL", [DELETE_LUA, "3", ...keys, sessionId])) > 0;
+    }, false);
+  }
+
+  /** Waits until every append sent before has been applied (a PING behind them). */
+  async flush(): Promise<void> {
+    await this.#redis.call("PING", []).catch(() => {});
+  }
+
+  async close(): Promise<void> {
+    await this.flush();
+    this.#closed = true;
+  }
+}
+
+/** `[member, score]` pairs from a `WITHSCORES` answer (flat in RESP2, pairs in RESP3). */
+function flatPairs(reply: unknown): [string, string][] {
+  if (!Array.isArray(reply)) return [];
+  if (reply.every(Array.isArray)) return reply.map(([id, score]) => [String(id), String(score)]);
+  const pairs: [string, string][] = [];
+  for (let i = 0; i + 1 < reply.length; i += 2) pairs.push([String(reply[i]), String(reply[i + 1])]);
+  return pairs;
+}
