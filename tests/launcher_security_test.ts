@@ -103,6 +103,30 @@ describe("GET /api/auth/sessions", () => {
   });
 });
 
+describe("POST /api/auth/token and the caller's chat", () => {
+  test("the caller's dashboard socket moves to its new session and keeps chatting; other sessions' close 4001", async () => {
+    launcher = await makeTestLauncher({ serve: true });
+    const other = await launcher.login();
+    const mine = await launcher.login();
+    const origin = `http://127.0.0.1:${launcher.port}`;
+    const url = `ws://127.0.0.1:${launcher.port}/pico/ws?session_id=rotating`;
+    const otherSocket = await openPico(url, { headers: { cookie: other, origin } });
+    const mySocket = await openPico(url, { headers: { cookie: mine, origin } });
+    const res = await launcher.request("/api/auth/token", post({ current: launcher.token(), generate: true }, mine));
+    expect(res.status).toBe(200);
+    const renewed = sessionCookie(res);
+    expect((await otherSocket.closed()).code).toBe(4001);
+    mySocket.send({ type: "message.send", id: "after", payload: { content: "still here" } });
+    expect((await mySocket.next("message.create", 3000)).payload?.content).toBe("still here");
+    expect(mySocket.closeEvent).toBeUndefined();
+    // It now belongs to the new session: revoking that one closes it.
+    const { sessions } = await (await launcher.request("/api/auth/sessions", { headers: { cookie: renewed } })).json();
+    const current = sessions.find((s: { current: boolean }) => s.current).id;
+    await launcher.request(`/api/auth/sessions/${current}`, { method: "DELETE", headers: { cookie: renewed } });
+    expect((await mySocket.closed()).code).toBe(4001);
+  });
+});
+
 describe("DELETE /api/auth/sessions/:id", () => {
   test("ends that session at once (204), its dashboard socket closes with 4001, others stay", async () => {
     launcher = await makeTestLauncher({ serve: true });

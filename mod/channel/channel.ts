@@ -187,6 +187,16 @@ export class PicoChannel {
     }
   }
 
+  /**
+   * Moves the dashboard sockets of one login session to another (the caller of a token change
+   * keeps its chat): they now close when `to` ends or expires.
+   */
+  moveLoginSession(from: string, to: SocketOwner): void {
+    for (const ws of this.#connections) {
+      if (ws.data.owner?.loginSession === from) ws.data.owner = { ...to };
+    }
+  }
+
   /** A new Pico token: connections that used the old one are closed with 4001. */
   #tokenRotated(): void {
     this.#tokenGeneration++;

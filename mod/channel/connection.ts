@@ -16,8 +16,8 @@ export class ConnectionState {
   readonly remote: string;
   /** The subprotocol echoed at upgrade, if any. */
   readonly protocol: string;
-  /** The dashboard login session this socket belongs to (closed 4001 when it ends). */
-  readonly owner?: SocketOwner;
+  /** The dashboard login session this socket belongs to (closed 4001 when it ends; a token change moves it). */
+  owner?: SocketOwner;
   /** When the upgrade was accepted; the slot is reserved until `open`. */
   readonly reservedAt: number;
   /** Last time anything (frame, ping or pong) arrived. */

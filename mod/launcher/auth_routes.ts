@@ -4,7 +4,14 @@ import { Secret } from "../config/mod.ts";
 import { PicoclawError } from "../errors/mod.ts";
 import { describe, OkBodySchema, parseRequest } from "../http/mod.ts";
 import { readLoginBody } from "./body.ts";
-import { isLauncherToken, type LauncherContext, type LauncherEnv, NO_STORE, startSession } from "./context.ts";
+import {
+  isLauncherToken,
+  type LauncherContext,
+  type LauncherEnv,
+  NO_STORE,
+  restartSessionsKeepingCaller,
+  startSession,
+} from "./context.ts";
 import { dashboardPage, loginPage } from "./pages.ts";
 import { isInitialized } from "./token.ts";
 
@@ -165,8 +172,7 @@ export function createAuthRoutes(ctx: LauncherContext): Hono<LauncherEnv> {
         ctx.token = previous;
         throw err;
       }
-      ctx.sessions.rotateKey();
-      await ctx.sessions.start(c, ctx.guard.isHttps(c), { ip: ctx.guard.clientIp(c) });
+      await restartSessionsKeepingCaller(ctx, c);
       ctx.log.info("launcher token set by first-run setup; all other sessions ended");
       return c.json({ ok: true });
     },

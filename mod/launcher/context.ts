@@ -40,6 +40,22 @@ export async function isLauncherToken(ctx: LauncherContext, presented: string): 
   return presented !== "" && await timingSafeEqual(ctx.token.secret.reveal(), presented);
 }
 
+/**
+ * Ends every dashboard session (a new launcher token: the session key rotates) and starts a new
+ * one for this browser, whose chat sockets move to it instead of closing: the page that asked
+ * keeps its chat, and sees the answer (a token shown once) without a reload.
+ */
+export async function restartSessionsKeepingCaller(ctx: LauncherContext, c: Context): Promise<void> {
+  const caller = await ctx.sessions.check(c);
+  // Parked under a name no session has, so the rotation's "sessions ended" does not close them.
+  const parked = `parked-${crypto.randomUUID()}`;
+  if (caller.ok) ctx.channel.moveLoginSession(caller.id, { loginSession: parked, expiresAt: caller.expiresAt });
+  ctx.sessions.rotateKey();
+  const id = await ctx.sessions.start(c, ctx.guard.isHttps(c), { ip: ctx.guard.clientIp(c) });
+  const expiresAt = ctx.sessions.list().find((s) => s.id === id)?.expires_at ?? 0;
+  if (caller.ok) ctx.channel.moveLoginSession(parked, { loginSession: id, expiresAt });
+}
+
 /** Starts a new session for this browser (a fresh id), ending the one it had. */
 export async function startSession(ctx: LauncherContext, c: Context): Promise<void> {
   const current = await ctx.sessions.check(c);

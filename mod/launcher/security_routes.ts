@@ -4,7 +4,13 @@ import { generateToken, Secret } from "../config/mod.ts";
 import { PicoclawError } from "../errors/mod.ts";
 import { describe, isJsonContentType, parseRequest } from "../http/mod.ts";
 import { NewTokenSchema } from "./auth_routes.ts";
-import { isLauncherToken, type LauncherContext, type LauncherEnv, NO_STORE } from "./context.ts";
+import {
+  isLauncherToken,
+  type LauncherContext,
+  type LauncherEnv,
+  NO_STORE,
+  restartSessionsKeepingCaller,
+} from "./context.ts";
 
 /** `POST /api/auth/token`: the token in force, and either `generate: true` or `token` + `confirm`. */
 const RotateSchema = z.object({
@@ -143,8 +149,7 @@ export function createSecurityRoutes(ctx: LauncherContext): Hono<LauncherEnv> {
         ctx.token = inForce;
         throw err;
       }
-      ctx.sessions.rotateKey();
-      await ctx.sessions.start(c, ctx.guard.isHttps(c), { ip: ctx.guard.clientIp(c) });
+      await restartSessionsKeepingCaller(ctx, c);
       ctx.log.info("launcher token rotated from the dashboard; all other sessions ended");
       return c.json(body.generate === true ? { token: value } : { ok: true }, 200, NO_STORE);
     },
