@@ -14,6 +14,8 @@ const PHONE = { width: 360, height: 740 };
 const DESKTOP = { width: 1280, height: 800 };
 /** `--bg` of each theme in style.css, as getComputedStyle reports it. */
 const BACKGROUND = { light: "rgb(246, 247, 249)", dark: "rgb(18, 21, 28)" };
+/** `--fg` of each theme. */
+const TEXT = { light: "rgb(29, 34, 48)", dark: "rgb(230, 233, 239)" };
 
 type Scheme = "light" | "dark";
 
@@ -121,6 +123,23 @@ describe.skipIf(!suite.available)("look and phone (SPEC 7.5) in Chromium", () =>
     await page.waitForSelector("#tab-status:not([hidden])");
     expect(await themeAtBody()).toBe("light");
     expect(await background(page)).toBe(BACKGROUND.light);
+    expect(problems).toEqual([]);
+  });
+
+  test("the toggle's light theme wins over a dark system (background and text), and toggling again gives dark", async () => {
+    const app = await suite.start(PICO_ON, SECURITY);
+    const { page, problems } = await newPage(PHONE, "dark");
+    await page.goto(`${app.base}/`);
+    expect(await background(page)).toBe(BACKGROUND.dark);
+    expect(await page.getAttribute("#theme-toggle", "aria-label")).toBe("Switch to the light theme");
+    await page.click("#theme-toggle");
+    expect(await background(page)).toBe(BACKGROUND.light);
+    expect(await page.evaluate(() => getComputedStyle(document.body).color)).toBe(TEXT.light);
+    await page.reload();
+    expect(await background(page)).toBe(BACKGROUND.light);
+    await page.click("#theme-toggle");
+    expect(await background(page)).toBe(BACKGROUND.dark);
+    expect(await page.evaluate(() => getComputedStyle(document.body).color)).toBe(TEXT.dark);
     expect(problems).toEqual([]);
   });
 
