@@ -62,7 +62,9 @@ describe.skipIf(!suite.available)("Channels page in Chromium", () => {
     await page.waitForSelector("#tab-channels:not([hidden])");
     await page.check("#ch-discord-enabled");
     await page.click("#ch-discord-save");
-    await page.waitForFunction(() => document.getElementById("error")?.textContent?.includes("channels.discord.token"));
+    await page.waitForFunction(() =>
+      document.getElementById("error")?.textContent?.includes("Set the bot token to enable discord")
+    );
     await screenshot(page, "channels-error");
   });
 });
