@@ -1,25 +1,19 @@
-import { afterEach, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { readFileSync, statSync } from "node:fs";
-import { childEnv, runBinary, type RunningBinary, startBinary } from "./helpers/binary.ts";
+import { childEnv, runBinary } from "./helpers/binary.ts";
 import { openPico } from "./helpers/gateway.ts";
-import { makeTempHome, type TempHome } from "./helpers/temp_home.ts";
+import { perTest } from "./helpers/per_test.ts";
+import type { TempHome } from "./helpers/temp_home.ts";
 
 setDefaultTimeout(20_000);
 
 /** SPEC §7.4: a running launcher uses a reset token and ends every session within 2 s. */
 const NOTICE_MS = 2000;
 
-let home: TempHome | undefined;
-let child: RunningBinary | undefined;
-afterEach(async () => {
-  await child?.stop();
-  child = undefined;
-  home?.remove();
-  home = undefined;
-});
+const each = perTest();
 
-function launcherFile(): { launcher_token: string; generated: boolean } {
-  return JSON.parse(readFileSync(home!.file("launcher-config.json"), "utf8"));
+function launcherFile(home: TempHome): { launcher_token: string; generated: boolean } {
+  return JSON.parse(readFileSync(home.file("launcher-config.json"), "utf8"));
 }
 
 async function login(base: string, token: string): Promise<Response> {
@@ -42,11 +36,11 @@ async function within(ms: number, check: () => Promise<boolean>): Promise<boolea
 
 describe("picoclaw token reset-launcher", () => {
   test("a running launcher switches to the printed token and ends every session (sockets 4001)", async () => {
-    home = makeTempHome();
-    child = startBinary(["--port", "0"], childEnv(home.path, { PICOCLAW_GATEWAY_PORT: "0" }));
+    const home = each.home();
+    const child = each.start(["--port", "0"], childEnv(home.path, { PICOCLAW_GATEWAY_PORT: "0" }));
     const port = await child.launcherPort();
     const base = `http://127.0.0.1:${port}`;
-    const old = launcherFile().launcher_token;
+    const old = launcherFile(home).launcher_token;
     const signedIn = await login(base, old);
     expect(signedIn.status).toBe(200);
     const cookie = signedIn.headers.getSetCookie()[0].split(";")[0];
@@ -56,7 +50,7 @@ describe("picoclaw token reset-launcher", () => {
     expect(reset.code).toBe(0);
     expect(reset.stdout).toMatch(/^[0-9a-f]{64}\n$/);
     const token = reset.stdout.trim();
-    expect(launcherFile()).toMatchObject({ launcher_token: token, generated: true });
+    expect(launcherFile(home)).toMatchObject({ launcher_token: token, generated: true });
     expect(statSync(home.file("launcher-config.json")).mode & 0o777).toBe(0o600);
 
     const sessionEnded = await within(NOTICE_MS, async () => {
@@ -75,18 +69,18 @@ describe("picoclaw token reset-launcher", () => {
   });
 
   test("works with no launcher running, and the next start uses the printed token", async () => {
-    home = makeTempHome();
+    const home = each.home();
     const reset = await runBinary(["token", "reset-launcher"], childEnv(home.path));
     expect(reset.code).toBe(0);
     const token = reset.stdout.trim();
-    child = startBinary(["--port", "0"], childEnv(home.path, { PICOCLAW_GATEWAY_PORT: "0" }));
+    const child = each.start(["--port", "0"], childEnv(home.path, { PICOCLAW_GATEWAY_PORT: "0" }));
     const base = `http://127.0.0.1:${await child.launcherPort()}`;
     expect((await login(base, token)).status).toBe(200);
     expect(child.stderr()).toContain("launcher token resolved source=config");
   });
 
   test("warns that PICOCLAW_LAUNCHER_TOKEN still wins, never echoing it", async () => {
-    home = makeTempHome();
+    const home = each.home();
     const envToken = "env-launcher-token-0123456789";
     const reset = await runBinary(
       ["token", "reset-launcher"],
@@ -98,7 +92,7 @@ describe("picoclaw token reset-launcher", () => {
   });
 
   test("is in the usage text", async () => {
-    home = makeTempHome();
+    const home = each.home();
     expect((await runBinary(["--help"], childEnv(home.path))).stdout).toContain("token reset-launcher");
     expect((await runBinary(["token", "--help"], childEnv(home.path))).stdout).toContain("reset-launcher");
   });

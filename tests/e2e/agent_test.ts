@@ -1,50 +1,29 @@
-import { afterAll, afterEach, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { existsSync, readFileSync } from "node:fs";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import { afterEach, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { readFileSync } from "node:fs";
 import { startFakeOpenAI } from "../helpers/fake_openai.ts";
-import { requirement } from "../helpers/requirements.ts";
-import { CHROMIUM, launchBrowser, type RunningPicoclaw, screenshot, startPicoclaw, watchConsole } from "./browser.ts";
+import { browserSuite, screenshot, signIn, watchConsole } from "./browser.ts";
 
 setDefaultTimeout(30_000);
 
-// Without Chromium the browser tests are skipped with a notice, except in CI, where that is a failure.
-const hasChromium = requirement(existsSync(CHROMIUM), `the browser tests need ${CHROMIUM} (apt-get install chromium)`);
+const suite = browserSuite("the browser tests");
 
 const API_KEY = "sk-e2e-agent-page-0123456789abcdef";
 
-let browser: Browser;
-let app: RunningPicoclaw | undefined;
-let context: BrowserContext | undefined;
 let fake: ReturnType<typeof startFakeOpenAI> | undefined;
 
-beforeAll(async () => {
-  if (hasChromium) browser = await launchBrowser();
-});
-afterAll(async () => await browser?.close());
 afterEach(async () => {
-  await context?.close();
-  context = undefined;
-  await app?.stop();
-  app = undefined;
   await fake?.stop();
   fake = undefined;
 });
 
-async function signIn(page: Page, token: string): Promise<void> {
-  await page.goto(`${app!.base}/`);
-  await page.fill("#token", token);
-  await page.click("#login");
-  await page.waitForSelector("#tab-status:not([hidden])");
-}
-
-describe.skipIf(!hasChromium)("Agent page in Chromium", () => {
+describe.skipIf(!suite.available)("Agent page in Chromium", () => {
   test("sets an OpenAI-compatible agent: Test fills the picker, Save applies it, the chat answer comes from it", async () => {
     fake = startFakeOpenAI(API_KEY, { reply: "Hello from the fake LLM.", models: ["fake-model", "fake-large"] });
-    app = await startPicoclaw();
-    context = await browser.newContext();
+    const app = await suite.start();
+    const context = await suite.newContext();
     const page = await context.newPage();
     const problems = watchConsole(page);
-    await signIn(page, app.launcherToken());
+    await signIn(page, app);
 
     await page.click('nav a[data-tab="agent"]');
     await page.waitForSelector("#tab-agent:not([hidden])");
@@ -91,10 +70,10 @@ describe.skipIf(!hasChromium)("Agent page in Chromium", () => {
 
   test("shows a wrong key as a sentence, and the key clear button empties it on Save", async () => {
     fake = startFakeOpenAI(API_KEY, { reply: "OK" });
-    app = await startPicoclaw({}, { ".security.yml": `agent:\n  api_key: ${API_KEY}\n` });
-    context = await browser.newContext();
+    const app = await suite.start({}, { ".security.yml": `agent:\n  api_key: ${API_KEY}\n` });
+    const context = await suite.newContext();
     const page = await context.newPage();
-    await signIn(page, app.launcherToken());
+    await signIn(page, app);
     await page.click('nav a[data-tab="agent"]');
     await page.waitForFunction(() => document.getElementById("agent-key-state")?.textContent === "(set)");
     await page.selectOption("#agent-provider", "openai");
@@ -112,10 +91,10 @@ describe.skipIf(!hasChromium)("Agent page in Chromium", () => {
   });
 
   test("shows a bad field as the server's sentence", async () => {
-    app = await startPicoclaw();
-    context = await browser.newContext();
+    const app = await suite.start();
+    const context = await suite.newContext();
     const page = await context.newPage();
-    await signIn(page, app.launcherToken());
+    await signIn(page, app);
     await page.click('nav a[data-tab="agent"]');
     await page.waitForFunction(() => document.getElementById("agent-key-state")?.textContent === "(not set)");
     await page.selectOption("#agent-provider", "openai");
@@ -126,10 +105,10 @@ describe.skipIf(!hasChromium)("Agent page in Chromium", () => {
   });
 
   test("fits a 360 px wide phone screen", async () => {
-    app = await startPicoclaw();
-    context = await browser.newContext({ viewport: { width: 360, height: 780 }, isMobile: true, hasTouch: true });
+    const app = await suite.start();
+    const context = await suite.newContext({ viewport: { width: 360, height: 780 }, isMobile: true, hasTouch: true });
     const page = await context.newPage();
-    await signIn(page, app.launcherToken());
+    await signIn(page, app);
     await page.click('nav a[data-tab="agent"]');
     await page.waitForFunction(() => document.getElementById("agent-key-state")?.textContent === "(not set)");
     await page.selectOption("#agent-provider", "openai");

@@ -1,7 +1,9 @@
-import { mkdirSync, readFileSync } from "node:fs";
+import { afterAll, afterEach, beforeAll } from "bun:test";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { type Browser, chromium, type Page } from "playwright-core";
+import { type Browser, type BrowserContext, type BrowserContextOptions, chromium, type Page } from "playwright-core";
 import { childEnv, type RunningBinary, startBinary } from "../helpers/binary.ts";
+import { requirement } from "../helpers/requirements.ts";
 import { makeTempHome, type TempHome } from "../helpers/temp_home.ts";
 
 /** Debian's Chromium; the tests never download a browser. */
@@ -77,4 +79,89 @@ export function watchConsole(page: Page): string[] {
     if (res.status() >= 400) problems.push(`${res.status()} ${res.url()}`);
   });
   return problems;
+}
+
+/** The set-up every Chromium test file shares; see {@link browserSuite}. */
+export interface BrowserSuite {
+  /** Whether Chromium is there: `describe.skipIf(!suite.available)(...)`. */
+  readonly available: boolean;
+  /** The browser, launched once for the file (throws when Chromium is missing). */
+  readonly browser: Browser;
+  /** The app started by {@link BrowserSuite.start} in the running test (throws when none is). */
+  readonly app: RunningPicoclaw;
+  /**
+   * Starts `picoclaw` like {@link startPicoclaw}; it is stopped and its home removed after the test.
+   * @returns The running app, also at `suite.app`.
+   */
+  start(env?: Record<string, string>, files?: Record<string, string>): Promise<RunningPicoclaw>;
+  /**
+   * A fresh browser profile (its own cookies and storage), closed after the test.
+   * @param options Playwright's context options (viewport, colorScheme, isMobile...).
+   */
+  newContext(options?: BrowserContextOptions): Promise<BrowserContext>;
+}
+
+/**
+ * Registers the hooks of a Chromium test file: the browser is launched before its tests and closed
+ * after them; the contexts and the app a test opened are closed and stopped after each test.
+ * Without Chromium the tests are skipped with a notice, except under CI, where that is a failure.
+ *
+ * @param what Who needs Chromium, for the skip notice, e.g. "the chat tests".
+ * @returns The suite, for `describe.skipIf(!suite.available)`, `suite.start()` and `suite.newContext()`.
+ * @example
+ * const suite = browserSuite("the chat tests");
+ * describe.skipIf(!suite.available)("chat in Chromium", () => {
+ *   test("answers", async () => {
+ *     const app = await suite.start();
+ *     const page = await (await suite.newContext()).newPage();
+ *     await page.goto(`${app.base}/?token=${app.launcherToken()}`);
+ *   });
+ * });
+ */
+export function browserSuite(what: string): BrowserSuite {
+  const available = requirement(existsSync(CHROMIUM), `${what} need ${CHROMIUM} (apt-get install chromium)`);
+  let browser: Browser | undefined;
+  let app: RunningPicoclaw | undefined;
+  const contexts: BrowserContext[] = [];
+  beforeAll(async () => {
+    if (available) browser = await launchBrowser();
+  });
+  afterAll(async () => await browser?.close());
+  afterEach(async () => {
+    for (const context of contexts.splice(0)) await context.close();
+    await app?.stop();
+    app = undefined;
+  });
+  const suite: BrowserSuite = {
+    available,
+    get browser(): Browser {
+      if (!browser) throw new Error(`Cannot use the browser: ${what} have no Chromium (${CHROMIUM})`);
+      return browser;
+    },
+    get app(): RunningPicoclaw {
+      if (!app) throw new Error("Cannot use the app: this test has not started one (suite.start)");
+      return app;
+    },
+    start: async (env = {}, files = {}) => {
+      app = await startPicoclaw(env, files);
+      return app;
+    },
+    newContext: async (options = {}) => {
+      const context = await suite.browser.newContext(options);
+      contexts.push(context);
+      return context;
+    },
+  };
+  return suite;
+}
+
+/**
+ * Signs in through the login form, as a person would, and waits for the dashboard's first tab.
+ * @param token The launcher token to type; the app's own by default.
+ */
+export async function signIn(page: Page, app: RunningPicoclaw, token = app.launcherToken()): Promise<void> {
+  await page.goto(`${app.base}/`);
+  await page.fill("#token", token);
+  await page.click("#login");
+  await page.waitForSelector("#tab-status:not([hidden])");
 }

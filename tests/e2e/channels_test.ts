@@ -1,40 +1,26 @@
-import { afterAll, afterEach, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { existsSync, readFileSync } from "node:fs";
-import type { Browser, BrowserContext } from "playwright-core";
+import { afterEach, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { readFileSync } from "node:fs";
 import { type FakeTelegram, startFakeTelegram } from "../helpers/fake_telegram.ts";
-import { requirement } from "../helpers/requirements.ts";
-import { CHROMIUM, launchBrowser, type RunningPicoclaw, screenshot, startPicoclaw, watchConsole } from "./browser.ts";
+import { browserSuite, screenshot, watchConsole } from "./browser.ts";
 
 setDefaultTimeout(30_000);
 
-// Without Chromium the browser tests are skipped with a notice, except in CI, where that is a failure.
-const hasChromium = requirement(existsSync(CHROMIUM), `the browser tests need ${CHROMIUM} (apt-get install chromium)`);
+const suite = browserSuite("the browser tests");
 
 const TOKEN = "555666:AAe2eTelegramTokenFromTheChannelsPage0";
 
-let browser: Browser;
-let app: RunningPicoclaw | undefined;
-let context: BrowserContext | undefined;
 let telegram: FakeTelegram | undefined;
 
-beforeAll(async () => {
-  if (hasChromium) browser = await launchBrowser();
-});
-afterAll(async () => await browser?.close());
-afterEach(async () => {
-  await context?.close();
-  context = undefined;
-  await app?.stop();
-  app = undefined;
+afterEach(() => {
   telegram?.stop();
   telegram = undefined;
 });
 
-describe.skipIf(!hasChromium)("Channels page in Chromium", () => {
+describe.skipIf(!suite.available)("Channels page in Chromium", () => {
   test("enables Telegram with a token and allow_from; the state becomes running with the bot's name, live", async () => {
     telegram = startFakeTelegram(TOKEN, "claw_e2e_bot");
-    app = await startPicoclaw({ PICOCLAW_CHANNELS_TELEGRAM_API_BASE: telegram.url });
-    context = await browser.newContext({ viewport: { width: 360, height: 900 } });
+    const app = await suite.start({ PICOCLAW_CHANNELS_TELEGRAM_API_BASE: telegram.url });
+    const context = await suite.newContext({ viewport: { width: 360, height: 900 } });
     const page = await context.newPage();
     const problems = watchConsole(page);
     await page.goto(`${app.base}/?token=${app.launcherToken()}`);
@@ -69,8 +55,8 @@ describe.skipIf(!hasChromium)("Channels page in Chromium", () => {
   });
 
   test("shows a refused save as an error in the page", async () => {
-    app = await startPicoclaw();
-    context = await browser.newContext();
+    const app = await suite.start();
+    const context = await suite.newContext();
     const page = await context.newPage();
     await page.goto(`${app.base}/?token=${app.launcherToken()}#channels`);
     await page.waitForSelector("#tab-channels:not([hidden])");

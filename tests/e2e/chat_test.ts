@@ -1,34 +1,16 @@
-import { afterAll, afterEach, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { existsSync } from "node:fs";
-import type { Browser, BrowserContext, Page, WebSocketRoute } from "playwright-core";
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
+import type { Page, WebSocketRoute } from "playwright-core";
 import { startFakeOpenAI } from "../helpers/fake_openai.ts";
-import { requirement } from "../helpers/requirements.ts";
-import { CHROMIUM, launchBrowser, type RunningPicoclaw, screenshot, startPicoclaw, watchConsole } from "./browser.ts";
+import { browserSuite, screenshot, watchConsole } from "./browser.ts";
 
 setDefaultTimeout(30_000);
 
-// Without Chromium the browser tests are skipped with a notice, except in CI, where that is a failure.
-const hasChromium = requirement(existsSync(CHROMIUM), `the browser tests need ${CHROMIUM} (apt-get install chromium)`);
-
-let browser: Browser;
-let app: RunningPicoclaw | undefined;
-let context: BrowserContext | undefined;
-
-beforeAll(async () => {
-  if (hasChromium) browser = await launchBrowser();
-});
-afterAll(async () => await browser?.close());
-afterEach(async () => {
-  await context?.close();
-  context = undefined;
-  await app?.stop();
-  app = undefined;
-});
+const suite = browserSuite("the browser tests");
 
 /** A fresh home (no Pico channel, no Pico token), signed in through the one-click URL, on the chat tab. */
 async function openChat(env: Record<string, string> = {}, viewport?: { width: number; height: number }) {
-  app = await startPicoclaw(env);
-  context = await browser.newContext(viewport ? { viewport } : {});
+  const app = await suite.start(env);
+  const context = await suite.newContext(viewport ? { viewport } : {});
   const page = await context.newPage();
   const problems = watchConsole(page);
   page.on("dialog", (dialog) => problems.push(`dialog: ${dialog.message()}`));
@@ -36,6 +18,38 @@ async function openChat(env: Record<string, string> = {}, viewport?: { width: nu
   await page.click('nav a[data-tab="chat"]');
   await connected(page);
   return { page, problems };
+}
+
+/**
+ * A fresh home signed in on the chat tab, whose socket passes through Playwright so that a test can
+ * drop it and refuse reconnects for a while; behind it is the real /pico/ws of the binary.
+ * @param hash Appended to the one-click URL, e.g. "#chat".
+ */
+async function openRoutedChat(hash = "") {
+  const app = await suite.start();
+  const context = await suite.newContext();
+  let refuse = false;
+  const live: WebSocketRoute[] = [];
+  await context.routeWebSocket(/\/pico\/ws/, (ws) => {
+    if (refuse) return ws.close({ code: 1013, reason: "test: try again later" });
+    ws.connectToServer();
+    live.push(ws);
+  });
+  const page = await context.newPage();
+  await page.goto(`${app.base}/?token=${app.launcherToken()}${hash}`);
+  await page.click('nav a[data-tab="chat"]');
+  await connected(page);
+  return {
+    page,
+    /** Closes the live sockets as a server restart would (1012) and refuses reconnects (1013) until `allow`. */
+    drop: async () => {
+      refuse = true;
+      for (const ws of live.splice(0)) await ws.close({ code: 1012, reason: "test: server restart" });
+    },
+    allow: () => {
+      refuse = false;
+    },
+  };
 }
 
 async function connected(page: Page): Promise<void> {
@@ -57,7 +71,7 @@ async function texts(page: Page, selector: string): Promise<string[]> {
   return await page.locator(selector).allTextContents();
 }
 
-describe.skipIf(!hasChromium)("dashboard chat in Chromium", () => {
+describe.skipIf(!suite.available)("dashboard chat in Chromium", () => {
   test("answers the first message after the one-click URL, and a reload keeps the conversation", async () => {
     const { page, problems } = await openChat();
     await say(page, "hello after first login");
@@ -156,26 +170,11 @@ describe.skipIf(!hasChromium)("dashboard chat in Chromium", () => {
   });
 
   test("keeps a message typed while disconnected and sends it on reconnect", async () => {
-    app = await startPicoclaw();
-    context = await browser.newContext();
-    // The socket passes through Playwright so the test can drop it and refuse reconnects for a while;
-    // behind it is the real /pico/ws of the binary.
-    let refuse = false;
-    const live: WebSocketRoute[] = [];
-    await context.routeWebSocket(/\/pico\/ws/, (ws) => {
-      if (refuse) return ws.close({ code: 1013, reason: "test: try again later" });
-      ws.connectToServer();
-      live.push(ws);
-    });
-    const page = await context.newPage();
-    await page.goto(`${app.base}/?token=${app.launcherToken()}#chat`);
-    await page.click('nav a[data-tab="chat"]');
-    await connected(page);
+    const { page, drop, allow } = await openRoutedChat("#chat");
     await say(page, "before the drop");
     await nthAnswer(page, 1);
 
-    refuse = true;
-    for (const ws of live.splice(0)) await ws.close({ code: 1012, reason: "test: server restart" });
+    await drop();
     await page.waitForFunction(() =>
       /^Reconnecting in \d+ s…$/.test(document.getElementById("chat-state")?.textContent ?? "")
     );
@@ -186,7 +185,7 @@ describe.skipIf(!hasChromium)("dashboard chat in Chromium", () => {
     // A refused attempt (1013) backs off further: 1 s, then 2 s.
     await page.waitForFunction(() => document.getElementById("chat-state")?.textContent === "Reconnecting in 2 s…");
 
-    refuse = false;
+    allow();
     await connected(page);
     expect(await nthAnswer(page, 2)).toBe("typed while offline");
     expect(await page.locator(".bubble.pending").count()).toBe(0);
@@ -195,8 +194,8 @@ describe.skipIf(!hasChromium)("dashboard chat in Chromium", () => {
 
   test("goes to the sign-in page when another tab logs out (4001)", async () => {
     const { page } = await openChat();
-    const other = await context!.newPage();
-    await other.goto(`${app!.base}/`);
+    const other = await page.context().newPage();
+    await other.goto(`${suite.app.base}/`);
     await other.click("#logout");
     // The 4001 plus a 401 from /api/status (a rotation's 4001 leaves this browser signed in: see security_test.ts).
     await page.waitForSelector("#login-form");
@@ -204,25 +203,12 @@ describe.skipIf(!hasChromium)("dashboard chat in Chromium", () => {
   });
 
   test("goes to the sign-in page when a reconnect is refused because the session ended", async () => {
-    app = await startPicoclaw();
-    context = await browser.newContext();
-    let refuse = false;
-    const live: WebSocketRoute[] = [];
-    await context.routeWebSocket(/\/pico\/ws/, (ws) => {
-      if (refuse) return ws.close({ code: 1013, reason: "test: try again later" });
-      ws.connectToServer();
-      live.push(ws);
-    });
-    const page = await context.newPage();
-    await page.goto(`${app.base}/?token=${app.launcherToken()}`);
-    await page.click('nav a[data-tab="chat"]');
-    await connected(page);
-    refuse = true;
-    for (const ws of live.splice(0)) await ws.close({ code: 1012, reason: "test: server restart" });
+    const { page, drop, allow } = await openRoutedChat();
+    await drop();
     await page.waitForFunction(() => document.getElementById("chat-state")?.textContent?.startsWith("Reconnecting"));
     // The session ends while the socket is down: no 4001 reaches the page, the next attempt is refused.
     await page.evaluate(async () => await fetch("/logout", { method: "POST" }));
-    refuse = false;
+    allow();
     await page.waitForSelector("#login-form");
   });
 
@@ -242,8 +228,8 @@ describe.skipIf(!hasChromium)("dashboard chat in Chromium", () => {
   // (lead's change, lands at merge): on the h12 branch alone this test fails.
   test("own messages appear in a second tab", async () => {
     const { page } = await openChat();
-    const second = await context!.newPage();
-    await second.goto(`${app!.base}/#chat`);
+    const second = await page.context().newPage();
+    await second.goto(`${suite.app.base}/#chat`);
     await connected(second);
     await say(page, "from the first tab");
     await nthAnswer(second, 1);

@@ -1,56 +1,31 @@
-import { afterAll, afterEach, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { requirement } from "../helpers/requirements.ts";
-import { existsSync, readFileSync } from "node:fs";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import type { Page } from "playwright-core";
 import { startFakeOpenAI } from "../helpers/fake_openai.ts";
 import { openPico } from "../helpers/gateway.ts";
-import { CHROMIUM, launchBrowser, type RunningPicoclaw, screenshot, startPicoclaw, watchConsole } from "./browser.ts";
+import { browserSuite, screenshot, signIn, watchConsole } from "./browser.ts";
 
 setDefaultTimeout(30_000);
 
-// Without Chromium the browser tests are skipped with a notice, except in CI, where that is a failure.
-const hasChromium = requirement(existsSync(CHROMIUM), `the browser tests need ${CHROMIUM} (apt-get install chromium)`);
+const suite = browserSuite("the browser tests");
 
 const PICO_TOKEN = "e2e-pico-token-0123456789abcdef";
 const PICO_ON = { PICOCLAW_CHANNELS_PICO_ENABLED: "true" };
 const SECURITY = { ".security.yml": `channels:\n  pico:\n    token: ${PICO_TOKEN}\n` };
 
-let browser: Browser;
-let app: RunningPicoclaw | undefined;
-let context: BrowserContext | undefined;
-
-beforeAll(async () => {
-  if (hasChromium) browser = await launchBrowser();
-});
-afterAll(async () => await browser?.close());
-afterEach(async () => {
-  await context?.close();
-  context = undefined;
-  await app?.stop();
-  app = undefined;
-});
-
 async function newPage(): Promise<{ page: Page; problems: string[] }> {
-  context = await browser.newContext();
+  const context = await suite.newContext();
   const page = await context.newPage();
   return { page, problems: watchConsole(page) };
 }
 
-/** Signs in through the login form, as a person would. */
-async function signIn(page: Page, token: string): Promise<void> {
-  await page.goto(`${app!.base}/`);
-  await page.fill("#token", token);
-  await page.click("#login");
-  await page.waitForSelector("#tab-status:not([hidden])");
-}
-
-describe.skipIf(!hasChromium)("dashboard in Chromium", () => {
+describe.skipIf(!suite.available)("dashboard in Chromium", () => {
   test("logs in by typing the launcher token and shows live status", async () => {
-    app = await startPicoclaw(PICO_ON, SECURITY);
+    const app = await suite.start(PICO_ON, SECURITY);
     const { page, problems } = await newPage();
     await page.goto(`${app.base}/`);
     await screenshot(page, "01-login");
-    await signIn(page, app.launcherToken());
+    await signIn(page, app);
     await page.waitForFunction(() => document.getElementById("st-pico")?.textContent === "enabled");
     expect(await page.textContent("#st-agent")).toBe("echo");
     await screenshot(page, "02-status");
@@ -58,7 +33,7 @@ describe.skipIf(!hasChromium)("dashboard in Chromium", () => {
   });
 
   test("shows a wrong token as an error in the page", async () => {
-    app = await startPicoclaw(PICO_ON, SECURITY);
+    const app = await suite.start(PICO_ON, SECURITY);
     const { page } = await newPage();
     page.on("dialog", () => {
       throw new Error("The page opened a dialog");
@@ -72,7 +47,7 @@ describe.skipIf(!hasChromium)("dashboard in Chromium", () => {
   });
 
   test("auto-logs in with ?token= and drops the token from the address bar", async () => {
-    app = await startPicoclaw(PICO_ON, SECURITY);
+    const app = await suite.start(PICO_ON, SECURITY);
     const { page } = await newPage();
     await page.goto(`${app.base}/?token=${app.launcherToken()}`);
     await page.waitForSelector("#tab-status:not([hidden])");
@@ -81,7 +56,7 @@ describe.skipIf(!hasChromium)("dashboard in Chromium", () => {
   });
 
   test("auto-logs in with #token= without sending the token to the server", async () => {
-    app = await startPicoclaw(PICO_ON, SECURITY);
+    const app = await suite.start(PICO_ON, SECURITY);
     const { page } = await newPage();
     const requested: string[] = [];
     page.on("request", (req) => requested.push(req.url()));
@@ -93,11 +68,11 @@ describe.skipIf(!hasChromium)("dashboard in Chromium", () => {
   });
 
   test("runs first-run setup from the dashboard after signing in, not from the login page", async () => {
-    app = await startPicoclaw(PICO_ON, SECURITY);
+    const app = await suite.start(PICO_ON, SECURITY);
     const { page, problems } = await newPage();
     await page.goto(`${app.base}/`);
     expect(await page.$("#setup-form")).toBeNull();
-    await signIn(page, app.launcherToken());
+    await signIn(page, app);
     await page.waitForSelector("#setup:not([hidden])");
     await screenshot(page, "04-first-run-setup");
     await page.fill("#setup-token", "chosen-launcher-token-42");
@@ -112,9 +87,9 @@ describe.skipIf(!hasChromium)("dashboard in Chromium", () => {
   });
 
   test("chats with the echo agent through the real gateway over /pico/ws", async () => {
-    app = await startPicoclaw(PICO_ON, SECURITY);
+    const app = await suite.start(PICO_ON, SECURITY);
     const { page, problems } = await newPage();
-    await signIn(page, app.launcherToken());
+    await signIn(page, app);
     await page.click('nav a[data-tab="chat"]');
     await page.waitForFunction(() => document.getElementById("chat-state")?.textContent === "connected");
     await page.fill("#chat-input", "hello from chromium");
@@ -134,7 +109,7 @@ describe.skipIf(!hasChromium)("dashboard in Chromium", () => {
       delayMs: 120,
     });
     try {
-      app = await startPicoclaw({
+      const app = await suite.start({
         ...PICO_ON,
         PICOCLAW_AGENT_PROVIDER: "openai",
         PICOCLAW_AGENT_BASE_URL: fake.baseUrl,
@@ -142,7 +117,7 @@ describe.skipIf(!hasChromium)("dashboard in Chromium", () => {
         PICOCLAW_AGENT_MODEL: "fake",
       }, SECURITY);
       const { page } = await newPage();
-      await signIn(page, app.launcherToken());
+      await signIn(page, app);
       await page.click('nav a[data-tab="chat"]');
       await page.waitForFunction(() => document.getElementById("chat-state")?.textContent === "connected");
       await page.fill("#chat-input", "stream please");
@@ -162,9 +137,9 @@ describe.skipIf(!hasChromium)("dashboard in Chromium", () => {
   });
 
   test("a page on another origin cannot open /pico/ws or change settings with the victim's cookie", async () => {
-    app = await startPicoclaw(PICO_ON, SECURITY);
+    const app = await suite.start(PICO_ON, SECURITY);
     const { page } = await newPage();
-    await signIn(page, app.launcherToken());
+    await signIn(page, app);
     const target = app.base;
     // Same site (127.0.0.1), other port: the SameSite=Strict cookie IS sent, so the Origin check must refuse.
     const evil = Bun.serve({
@@ -185,7 +160,7 @@ describe.skipIf(!hasChromium)("dashboard in Chromium", () => {
         ),
     });
     try {
-      const attacker = await context!.newPage();
+      const attacker = await page.context().newPage();
       await attacker.goto(`http://127.0.0.1:${evil.port}/`);
       await attacker.waitForFunction(() => document.getElementById("ws")?.textContent !== "pending");
       expect(await attacker.textContent("#ws")).toStartWith("refused");
@@ -204,11 +179,11 @@ describe.skipIf(!hasChromium)("dashboard in Chromium", () => {
   });
 
   test("rotates the Pico token from the tokens page: old socket closed 4001, new token works", async () => {
-    app = await startPicoclaw(PICO_ON, SECURITY);
+    const app = await suite.start(PICO_ON, SECURITY);
     const gatewayUrl = `ws://127.0.0.1:${app.gatewayPort}/pico`;
     const old = await openPico(gatewayUrl, { headers: { authorization: `Bearer ${PICO_TOKEN}` } });
     const { page, problems } = await newPage();
-    await signIn(page, app.launcherToken());
+    await signIn(page, app);
     await page.click('nav a[data-tab="tokens"]');
     await page.waitForFunction(() => document.getElementById("pico-token-state")?.textContent?.includes("e2e-"));
     await screenshot(page, "07-tokens");
@@ -230,10 +205,10 @@ describe.skipIf(!hasChromium)("dashboard in Chromium", () => {
   });
 
   test("logs out and the old session no longer works", async () => {
-    app = await startPicoclaw(PICO_ON, SECURITY);
+    const app = await suite.start(PICO_ON, SECURITY);
     const { page } = await newPage();
-    await signIn(page, app.launcherToken());
-    const [cookie] = await context!.cookies();
+    await signIn(page, app);
+    const [cookie] = await page.context().cookies();
     await page.click("#logout");
     await page.waitForSelector("#login-form");
     await screenshot(page, "09-logged-out");
@@ -242,10 +217,10 @@ describe.skipIf(!hasChromium)("dashboard in Chromium", () => {
   });
 
   test("fits a phone screen", async () => {
-    app = await startPicoclaw(PICO_ON, SECURITY);
-    context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+    const app = await suite.start(PICO_ON, SECURITY);
+    const context = await suite.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
     const page = await context.newPage();
-    await signIn(page, app.launcherToken());
+    await signIn(page, app);
     await page.click('nav a[data-tab="settings"]');
     await page.waitForSelector("#tab-settings:not([hidden])");
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - globalThis.innerWidth);

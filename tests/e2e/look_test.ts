@@ -1,14 +1,11 @@
-import { afterAll, afterEach, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { existsSync } from "node:fs";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
+import type { Page } from "playwright-core";
 import { openPico } from "../helpers/gateway.ts";
-import { requirement } from "../helpers/requirements.ts";
-import { CHROMIUM, launchBrowser, type RunningPicoclaw, screenshot, startPicoclaw, watchConsole } from "./browser.ts";
+import { browserSuite, screenshot, signIn, watchConsole } from "./browser.ts";
 
 setDefaultTimeout(60_000);
 
-// Without Chromium the browser tests are skipped with a notice, except in CI, where that is a failure.
-const hasChromium = requirement(existsSync(CHROMIUM), `the look tests need ${CHROMIUM} (apt-get install chromium)`);
+const suite = browserSuite("the look tests");
 
 const PICO_TOKEN = "look-pico-token-0123456789abcdef";
 const PICO_ON = { PICOCLAW_CHANNELS_PICO_ENABLED: "true" };
@@ -17,36 +14,15 @@ const PHONE = { width: 360, height: 740 };
 const DESKTOP = { width: 1280, height: 800 };
 /** `--bg` of each theme in style.css, as getComputedStyle reports it. */
 const BACKGROUND = { light: "rgb(246, 247, 249)", dark: "rgb(18, 21, 28)" };
+/** `--fg` of each theme. */
+const TEXT = { light: "rgb(29, 34, 48)", dark: "rgb(230, 233, 239)" };
 
 type Scheme = "light" | "dark";
 
-let browser: Browser;
-let app: RunningPicoclaw | undefined;
-let context: BrowserContext | undefined;
-
-beforeAll(async () => {
-  if (hasChromium) browser = await launchBrowser();
-});
-afterAll(async () => await browser?.close());
-afterEach(async () => {
-  await context?.close();
-  context = undefined;
-  await app?.stop();
-  app = undefined;
-});
-
 async function newPage(viewport: { width: number; height: number }, colorScheme: Scheme) {
-  context = await browser.newContext({ viewport, colorScheme });
+  const context = await suite.newContext({ viewport, colorScheme });
   const page = await context.newPage();
   return { page, problems: watchConsole(page) };
-}
-
-/** Signs in through the login form and waits for the dashboard's first tab. */
-async function signIn(page: Page): Promise<void> {
-  await page.goto(`${app!.base}/`);
-  await page.fill("#token", app!.launcherToken());
-  await page.click("#login");
-  await page.waitForSelector("#tab-status:not([hidden])");
 }
 
 /** How far the page is wider than the viewport (0 when nothing overflows). */
@@ -75,16 +51,16 @@ async function tabs(page: Page): Promise<string[]> {
   return await page.$$eval("header nav a[data-tab]", (links) => links.map((a) => (a as HTMLElement).dataset.tab!));
 }
 
-describe.skipIf(!hasChromium)("look and phone (SPEC 7.5) in Chromium", () => {
+describe.skipIf(!suite.available)("look and phone (SPEC 7.5) in Chromium", () => {
   for (const scheme of ["light", "dark"] as const) {
     test(`every page fits 360 px with the tabs on one row (${scheme})`, async () => {
-      app = await startPicoclaw(PICO_ON, SECURITY);
+      const app = await suite.start(PICO_ON, SECURITY);
       const { page, problems } = await newPage(PHONE, scheme);
       await page.goto(`${app.base}/`);
       expect(await background(page)).toBe(BACKGROUND[scheme]);
       expect(await overflow(page)).toBeLessThanOrEqual(0);
       await screenshot(page, `look-360-${scheme}-login`);
-      await signIn(page);
+      await signIn(page, app);
       // First run: the setup card shows above the tabs, and must fit too.
       await page.waitForSelector("#setup:not([hidden])");
       const names = await tabs(page);
@@ -103,9 +79,9 @@ describe.skipIf(!hasChromium)("look and phone (SPEC 7.5) in Chromium", () => {
     });
 
     test(`the desktop dashboard in the ${scheme} theme`, async () => {
-      app = await startPicoclaw(PICO_ON, SECURITY);
+      const app = await suite.start(PICO_ON, SECURITY);
       const { page, problems } = await newPage(DESKTOP, scheme);
-      await signIn(page);
+      await signIn(page, app);
       await page.waitForFunction(() => document.getElementById("st-pico")?.textContent === "enabled");
       expect(await background(page)).toBe(BACKGROUND[scheme]);
       expect(await overflow(page)).toBeLessThanOrEqual(0);
@@ -115,7 +91,7 @@ describe.skipIf(!hasChromium)("look and phone (SPEC 7.5) in Chromium", () => {
   }
 
   test("the theme toggle is remembered across reloads and pages, and applied before the body is parsed", async () => {
-    app = await startPicoclaw(PICO_ON, SECURITY);
+    const app = await suite.start(PICO_ON, SECURITY);
     const { page, problems } = await newPage(PHONE, "light");
     // Records <html data-theme> at the moment <body> is inserted: set there means set before the first paint.
     await page.addInitScript(() => {
@@ -137,7 +113,7 @@ describe.skipIf(!hasChromium)("look and phone (SPEC 7.5) in Chromium", () => {
     expect(await themeAtBody()).toBe("dark");
     expect(await background(page)).toBe(BACKGROUND.dark);
     await screenshot(page, "look-360-toggled-dark-login");
-    await signIn(page);
+    await signIn(page, app);
     expect(await themeAtBody()).toBe("dark");
     expect(await background(page)).toBe(BACKGROUND.dark);
     expect(await page.getAttribute('meta[name="theme-color"]', "content")).toBe("#1b2029");
@@ -150,10 +126,27 @@ describe.skipIf(!hasChromium)("look and phone (SPEC 7.5) in Chromium", () => {
     expect(problems).toEqual([]);
   });
 
+  test("the toggle's light theme wins over a dark system (background and text), and toggling again gives dark", async () => {
+    const app = await suite.start(PICO_ON, SECURITY);
+    const { page, problems } = await newPage(PHONE, "dark");
+    await page.goto(`${app.base}/`);
+    expect(await background(page)).toBe(BACKGROUND.dark);
+    expect(await page.getAttribute("#theme-toggle", "aria-label")).toBe("Switch to the light theme");
+    await page.click("#theme-toggle");
+    expect(await background(page)).toBe(BACKGROUND.light);
+    expect(await page.evaluate(() => getComputedStyle(document.body).color)).toBe(TEXT.light);
+    await page.reload();
+    expect(await background(page)).toBe(BACKGROUND.light);
+    await page.click("#theme-toggle");
+    expect(await background(page)).toBe(BACKGROUND.dark);
+    expect(await page.evaluate(() => getComputedStyle(document.body).color)).toBe(TEXT.dark);
+    expect(problems).toEqual([]);
+  });
+
   test("the Status page counts dashboard tabs apart from external Pico clients", async () => {
-    app = await startPicoclaw(PICO_ON, SECURITY);
+    const app = await suite.start(PICO_ON, SECURITY);
     const { page } = await newPage(DESKTOP, "light");
-    await signIn(page); // this tab's chat socket is one dashboard connection
+    await signIn(page, app); // this tab's chat socket is one dashboard connection
     const external = await openPico(`ws://127.0.0.1:${app.gatewayPort}/pico`, {
       headers: { authorization: `Bearer ${PICO_TOKEN}` },
     });

@@ -1,40 +1,15 @@
-import { afterAll, afterEach, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { existsSync } from "node:fs";
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { requirement } from "../helpers/requirements.ts";
-import { CHROMIUM, launchBrowser, type RunningPicoclaw, screenshot, startPicoclaw } from "./browser.ts";
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
+import type { Page } from "playwright-core";
+import { browserSuite, screenshot, signIn } from "./browser.ts";
 
 setDefaultTimeout(60_000);
 
-// Without Chromium the browser tests are skipped with a notice, except in CI, where that is a failure.
-const hasChromium = requirement(existsSync(CHROMIUM), `the polish tests need ${CHROMIUM} (apt-get install chromium)`);
-
-let browser: Browser;
-let app: RunningPicoclaw | undefined;
-const contexts: BrowserContext[] = [];
-
-beforeAll(async () => {
-  if (hasChromium) browser = await launchBrowser();
-});
-afterAll(async () => await browser?.close());
-afterEach(async () => {
-  for (const context of contexts.splice(0)) await context.close();
-  await app?.stop();
-  app = undefined;
-});
+const suite = browserSuite("the polish tests");
 
 /** A page in a fresh browser profile (its own cookies and localStorage). */
 async function freshPage(): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 360, height: 740 } });
-  contexts.push(context);
+  const context = await suite.newContext({ viewport: { width: 360, height: 740 } });
   return await context.newPage();
-}
-
-async function signIn(page: Page): Promise<void> {
-  await page.goto(`${app!.base}/`);
-  await page.fill("#token", app!.launcherToken());
-  await page.click("#login");
-  await page.waitForSelector("#tab-status:not([hidden])");
 }
 
 /** Waits until the dashboard has decided whether to show the first-run card; returns whether it shows. */
@@ -43,13 +18,13 @@ async function setupShown(page: Page): Promise<boolean> {
   return await page.$eval("#setup", (el) => !(el as HTMLElement).hidden);
 }
 
-describe.skipIf(!hasChromium)("dashboard polish in Chromium", () => {
+describe.skipIf(!suite.available)("dashboard polish in Chromium", () => {
   test("the first-run card is in the dashboard, and its Not now is remembered by this browser", async () => {
-    app = await startPicoclaw();
+    const app = await suite.start();
     const page = await freshPage();
     await page.goto(`${app.base}/`);
     expect(await page.$("#setup")).toBeNull(); // not on the login page
-    await signIn(page);
+    await signIn(page, app);
     expect(await setupShown(page)).toBe(true);
     await page.click("#setup-later");
     expect(await page.$eval("#setup", (el) => (el as HTMLElement).hidden)).toBe(true);
@@ -61,12 +36,12 @@ describe.skipIf(!hasChromium)("dashboard polish in Chromium", () => {
     expect(await setupShown(tab)).toBe(false);
     // Another browser has not said "Not now": it still asks.
     const other = await freshPage();
-    await signIn(other);
+    await signIn(other, app);
     expect(await setupShown(other)).toBe(true);
   });
 
   test("the sign-in page counts the Retry-After seconds of a 429 down", async () => {
-    app = await startPicoclaw();
+    const app = await suite.start();
     for (let i = 0; i < 10; i++) {
       const res = await fetch(`${app.base}/login`, {
         method: "POST",
@@ -94,9 +69,9 @@ describe.skipIf(!hasChromium)("dashboard polish in Chromium", () => {
   });
 
   test("a validation error from the API reads as a sentence, without key paths or zod words", async () => {
-    app = await startPicoclaw();
+    const app = await suite.start();
     const page = await freshPage();
-    await signIn(page);
+    await signIn(page, app);
     await page.click('header nav a[data-tab="tokens"]');
     await page.fill("#pico-set-value", "has spaces and is long enough");
     await page.click("#pico-set");

@@ -1,61 +1,36 @@
-import { afterAll, afterEach, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { existsSync, readFileSync } from "node:fs";
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { requirement } from "../helpers/requirements.ts";
-import { CHROMIUM, launchBrowser, type RunningPicoclaw, screenshot, startPicoclaw, watchConsole } from "./browser.ts";
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import type { Page } from "playwright-core";
+import { browserSuite, screenshot, signIn, watchConsole } from "./browser.ts";
 
 setDefaultTimeout(30_000);
 
-// Without Chromium the browser tests are skipped with a notice, except in CI, where that is a failure.
-const hasChromium = requirement(existsSync(CHROMIUM), `the browser tests need ${CHROMIUM} (apt-get install chromium)`);
-
-let browser: Browser;
-let app: RunningPicoclaw | undefined;
-const contexts: BrowserContext[] = [];
-
-beforeAll(async () => {
-  if (hasChromium) browser = await launchBrowser();
-});
-afterAll(async () => await browser?.close());
-afterEach(async () => {
-  for (const context of contexts.splice(0)) await context.close();
-  await app?.stop();
-  app = undefined;
-});
+const suite = browserSuite("the browser tests");
 
 async function newPage(viewport = { width: 1100, height: 800 }): Promise<Page> {
-  const context = await browser.newContext({ viewport, acceptDownloads: true });
-  contexts.push(context);
+  const context = await suite.newContext({ viewport, acceptDownloads: true });
   return await context.newPage();
-}
-
-/** Signs in through the login form, as a person would. */
-async function signIn(page: Page, token: string): Promise<void> {
-  await page.goto(`${app!.base}/`);
-  await page.fill("#token", token);
-  await page.click("#login");
-  await page.waitForSelector("#tab-status:not([hidden])");
 }
 
 /** A failed sign-in from outside the browser (it shows in the attempts and the log). */
 async function wrongLogin(): Promise<void> {
-  await fetch(`${app!.base}/login`, {
+  await fetch(`${suite.app.base}/login`, {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify({ token: "not-the-launcher-token" }),
   });
 }
 
-describe.skipIf(!hasChromium)("Security and Logs pages in Chromium", () => {
+describe.skipIf(!suite.available)("Security and Logs pages in Chromium", () => {
   test("lists sessions and attempts, revokes another browser, and rotates the launcher token", async () => {
-    app = await startPicoclaw();
+    const app = await suite.start();
     const token = app.launcherToken();
     await wrongLogin();
     const phone = await newPage({ width: 360, height: 740 });
-    await signIn(phone, token);
+    await signIn(phone, app, token);
     const page = await newPage();
     const problems = watchConsole(page);
-    await signIn(page, token);
+    await signIn(page, app, token);
 
     await page.goto(`${app.base}/#security`);
     await page.waitForFunction(() => document.querySelectorAll("#sessions-body tr").length === 2);
@@ -94,7 +69,7 @@ describe.skipIf(!hasChromium)("Security and Logs pages in Chromium", () => {
 
     // The phone-sized page has no sideways scrolling.
     const small = await newPage({ width: 360, height: 740 });
-    await signIn(small, fresh);
+    await signIn(small, app, fresh);
     await small.goto(`${app.base}/#security`);
     await small.waitForFunction(() => document.querySelectorAll("#sessions-body tr").length === 2);
     expect(await small.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
@@ -102,10 +77,10 @@ describe.skipIf(!hasChromium)("Security and Logs pages in Chromium", () => {
   });
 
   test("shows log entries, filters by level, follows new ones and downloads launcher.log", async () => {
-    app = await startPicoclaw();
+    const app = await suite.start();
     const page = await newPage();
     const problems = watchConsole(page);
-    await signIn(page, app.launcherToken());
+    await signIn(page, app);
     await page.goto(`${app.base}/#logs`);
     await page.waitForFunction(() => document.getElementById("logs-list")?.textContent?.includes("launcher listening"));
     await screenshot(page, "logs-01-info");

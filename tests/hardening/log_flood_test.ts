@@ -1,8 +1,8 @@
-import { afterEach, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { childEnv, type RunningBinary, startBinary } from "../helpers/binary.ts";
+import { childEnv } from "../helpers/binary.ts";
 import { rawHandshake } from "../helpers/raw_ws.ts";
-import { makeTempHome, type TempHome } from "../helpers/temp_home.ts";
+import { perTest } from "../helpers/per_test.ts";
 
 const TOKEN = "flood-test-token-0123456789abcdef";
 /** The attack as found: 1 600 refused requests, each with a fresh 15 KB Origin. */
@@ -15,14 +15,7 @@ const PARALLEL = 32;
  */
 const CONTROLS = "\t\x7f\u0085\u009b[2J";
 
-let home: TempHome | undefined;
-let child: RunningBinary | undefined;
-afterEach(async () => {
-  await child?.stop();
-  child = undefined;
-  home?.remove();
-  home = undefined;
-});
+const each = perTest();
 
 /** A fresh hostile Origin: unique per request, control characters inside, 15 KB long. */
 function hostileOrigin(n: number): string {
@@ -38,8 +31,8 @@ describe("log flooding (process)", () => {
   test(
     "1 600 refused requests with rotating 15 KB Origins keep the log small, unrotated and free of control characters",
     async () => {
-      home = makeTempHome();
-      child = startBinary(
+      const home = each.home();
+      const child = each.start(
         ["--port", "0"],
         childEnv(home.path, {
           PICOCLAW_GATEWAY_PORT: "0",

@@ -1,0 +1,45 @@
+import { afterEach } from "bun:test";
+import { type RunningBinary, startBinary } from "./binary.ts";
+import { makeTempHome, type TempHome } from "./temp_home.ts";
+
+/** Temp homes and running binaries that a test file's tests open; see {@link perTest}. */
+export interface PerTest {
+  /** Makes a temp home like {@link makeTempHome}; it is removed after the test. */
+  home(files?: Record<string, string>): TempHome;
+  /** Starts the binary like {@link startBinary}; it is stopped after the test. */
+  start(args: string[], env: Record<string, string>): RunningBinary;
+}
+
+/**
+ * Registers an `afterEach` that stops every binary a test started through it, then removes every
+ * temp home it made, so a failing test leaves no process or directory behind.
+ *
+ * @returns The makers to call inside the tests.
+ * @example
+ * const each = perTest();
+ * test("starts", async () => {
+ *   const home = each.home();
+ *   const child = each.start(["--port", "0"], childEnv(home.path, { PICOCLAW_GATEWAY_PORT: "0" }));
+ *   await child.launcherPort();
+ * });
+ */
+export function perTest(): PerTest {
+  const homes: TempHome[] = [];
+  const children: RunningBinary[] = [];
+  afterEach(async () => {
+    for (const child of children.splice(0)) await child.stop();
+    for (const home of homes.splice(0)) home.remove();
+  });
+  return {
+    home: (files = {}) => {
+      const home = makeTempHome(files);
+      homes.push(home);
+      return home;
+    },
+    start: (args, env) => {
+      const child = startBinary(args, env);
+      children.push(child);
+      return child;
+    },
+  };
+}
