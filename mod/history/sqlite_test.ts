@@ -148,6 +148,21 @@ describe("SqliteHistoryStore batching", () => {
     expect(logLines.at(-1)).toContain("dropped=50");
   });
 
+  test("while a batch is being written the next one stays bounded: the oldest are dropped, logged and counted", async () => {
+    const s = open({ maxMessages: 100_000 });
+    s.append(message("s1", 0));
+    const first = s.flush(); // in flight until the worker answers, which cannot happen during this loop
+    for (let n = 1; n <= MAX_PENDING_ROWS + 10; n++) s.append(message("s1", n));
+    expect(s.unsent).toBe(MAX_PENDING_ROWS);
+    await first;
+    await s.flush();
+    expect(rowsOnDisk()).toBe(1 + MAX_PENDING_ROWS);
+    expect((await s.messages("s1", { limit: 2, before: "m12" }))?.map((m) => m.message_id)).toEqual(["m0", "m11"]);
+    expect(logLines.filter((l) => l.includes("ERROR"))).toHaveLength(1);
+    expect(logLines[0]).toContain("the writer is behind");
+    expect(logLines.at(-1)).toContain("dropped=10");
+  });
+
   test("close() during a write failure says how many messages were lost, and throws nothing", async () => {
     const s = open();
     s.append(message("s1", 0));
