@@ -16,6 +16,8 @@ SOURCES := main.ts package.json $(shell find mod web -type f 2>/dev/null)
 # from PICOCLAW_HOME, PICOCLAW_* variables and flags.
 BUILD_FLAGS := --compile --bytecode --minify-syntax --minify-whitespace --define 'PICOCLAW_COMMIT="$(COMMIT)"' \
 	--no-compile-autoload-dotenv --no-compile-autoload-bunfig
+# The chat history's writer runs in a Worker: its file is an entrypoint of its own, embedded in the binary.
+ENTRYPOINTS := main.ts mod/history/writer_worker.ts
 RELEASES := dist/picoclaw-linux-x64 dist/picoclaw-linux-x64-baseline dist/picoclaw-linux-arm64
 QEMU_ARM64 := qemu-aarch64-static -L /usr/aarch64-linux-gnu
 ARM64_LOADER := /usr/aarch64-linux-gnu/lib/ld-linux-aarch64.so.1
@@ -35,12 +37,12 @@ deps: node_modules/.installed
 
 dist/picoclaw: node_modules/.installed $(SOURCES)
 	@mkdir -p dist
-	$(BUN) build $(BUILD_FLAGS) main.ts --outfile $@
+	$(BUN) build $(BUILD_FLAGS) $(ENTRYPOINTS) --outfile $@
 
 # Release binaries, cross-compiled: Bun fetches each target's runtime from the npm registry.
 dist/picoclaw-linux-%: node_modules/.installed $(SOURCES)
 	@mkdir -p dist
-	$(BUN) build $(BUILD_FLAGS) --target=bun-linux-$* main.ts --outfile $@
+	$(BUN) build $(BUILD_FLAGS) --target=bun-linux-$* $(ENTRYPOINTS) --outfile $@
 
 dist/SHA256SUMS: $(RELEASES)
 	cd dist && sha256sum $(notdir $(RELEASES)) > SHA256SUMS

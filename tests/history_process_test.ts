@@ -1,7 +1,9 @@
 /** Chat history through the compiled binary (SPEC §6): kept across restarts, read by the agent and the APIs. */
 import { afterEach, describe, expect, test } from "bun:test";
-import { statSync } from "node:fs";
-import { type RunningBinary, startConsoleBinary } from "./helpers/binary.ts";
+import { Database } from "bun:sqlite";
+import { existsSync, mkdirSync, statSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { BINARY, childEnv, type RunningBinary, startBinary, startConsoleBinary } from "./helpers/binary.ts";
 import { startFakeOpenAI } from "./helpers/fake_openai.ts";
 import { chat, openPico } from "./helpers/gateway.ts";
 import { makeTempHome, type TempHome } from "./helpers/temp_home.ts";
@@ -128,5 +130,43 @@ describe("chat history (process)", () => {
     client.close();
     expect(await child!.stop()).toBe(0);
     expect(() => statSync(home.file("picoclaw.db"))).toThrow();
+  });
+
+  test("run from another directory, the binary writes history through its embedded writer and loads nothing from there", async () => {
+    home = makeTempHome();
+    // Decoy writer files where a cwd-relative lookup would find them: loading one leaves a marker
+    // (and answers nothing, so no history would be written).
+    const cwd = home.file("elsewhere");
+    const marker = join(cwd, "decoy-loaded");
+    for (const file of ["writer_worker.ts", "writer_worker.js", "mod/history/writer_worker.ts"]) {
+      mkdirSync(dirname(join(cwd, file)), { recursive: true });
+      writeFileSync(join(cwd, file), `require("node:fs").writeFileSync(${JSON.stringify(marker)}, "loaded");`);
+    }
+    child = startBinary(
+      ["gateway"],
+      childEnv(home.path, {
+        PICOCLAW_GATEWAY_PORT: "0",
+        PICOCLAW_CHANNELS_PICO_ENABLED: "true",
+        PICOCLAW_CHANNELS_PICO_TOKEN: TOKEN,
+      }),
+      BINARY,
+      { cwd },
+    );
+    const client = await openPico(`ws://127.0.0.1:${await child.gatewayPort()}/pico?session_id=away`, {
+      headers: AUTH,
+    });
+    await chat(client, "stored from elsewhere", "m-away");
+    client.close();
+    expect(await child.stop()).toBe(0);
+    expect(existsSync(marker)).toBe(false);
+    const db = new Database(home.file("picoclaw.db"), { readonly: true });
+    const rows = db.query<{ role: string; content: string }, []>(
+      "SELECT role, content FROM messages WHERE session_id = 'away' ORDER BY seq",
+    ).all();
+    db.close();
+    expect(rows).toEqual([
+      { role: "user", content: "stored from elsewhere" },
+      { role: "assistant", content: "stored from elsewhere" },
+    ]);
   });
 });

@@ -15,8 +15,17 @@ export type Row = {
 /** The columns a read returns, in the order of {@link HistoryMessage}. */
 export const COLUMNS = "role, content, message_id, timestamp, channel, model_name";
 
+/** What one batch adds to one session. */
+type SessionDelta = {
+  title: string;
+  channel: HistoryChannel;
+  messages: number;
+  updatedAt: number;
+};
+
 /**
- * Inserts a batch and applies the limits; the caller runs it inside one transaction.
+ * Inserts a batch and applies the limits; the caller runs it inside one transaction. Each
+ * session the batch touches costs one upsert (and, past its limit, one DELETE), not one per row.
  * @param db The open, migrated database.
  * @param batch The rows, oldest first.
  * @param maxMessages Messages kept per session touched by the batch (the oldest go first).
@@ -27,26 +36,35 @@ export function writeBatch(db: Database, batch: Row[], maxMessages: number, maxS
     `INSERT INTO messages (session_id, ${COLUMNS}) VALUES ($session_id, $role, $content, $message_id, $timestamp,
      $channel, $model_name)`,
   );
-  const touch = db.query<unknown, { id: string; title: string; channel: string; timestamp: number }>(
-    `INSERT INTO sessions (id, title, channel, messages, updated_at) VALUES ($id, $title, $channel, 1, $timestamp)
-     ON CONFLICT (id) DO UPDATE SET messages = messages + 1, updated_at = max(updated_at, excluded.updated_at),
-       title = CASE WHEN title = '' THEN excluded.title ELSE title END`,
-  );
-  const touched = new Set<string>();
+  const deltas = new Map<string, SessionDelta>();
   for (const row of batch) {
     insert.run(row);
-    const title = row.role === "user" ? titleOf(row.content) : "";
-    touch.run({ id: row.session_id, title, channel: row.channel, timestamp: row.timestamp });
-    touched.add(row.session_id);
+    let delta = deltas.get(row.session_id);
+    if (!delta) {
+      delta = { title: "", channel: row.channel, messages: 0, updatedAt: row.timestamp };
+      deltas.set(row.session_id, delta);
+    }
+    delta.messages++;
+    delta.updatedAt = Math.max(delta.updatedAt, row.timestamp);
+    if (delta.title === "" && row.role === "user") delta.title = titleOf(row.content);
   }
-  const count = db.query<{ messages: number }, [string]>("SELECT messages FROM sessions WHERE id = ?");
-  for (const id of touched) {
-    const excess = (count.get(id)?.messages ?? 0) - maxMessages;
-    if (excess <= 0) continue;
-    db.query(
-      "DELETE FROM messages WHERE seq IN (SELECT seq FROM messages WHERE session_id = ? ORDER BY seq LIMIT ?)",
-    ).run(id, excess);
-    db.query("UPDATE sessions SET messages = ? WHERE id = ?").run(maxMessages, id);
+  const touch = db.query<{ messages: number }, SessionDelta & { id: string }>(
+    `INSERT INTO sessions (id, title, channel, messages, updated_at) VALUES ($id, $title, $channel, $messages, $updatedAt)
+     ON CONFLICT (id) DO UPDATE SET messages = messages + excluded.messages,
+       updated_at = max(updated_at, excluded.updated_at),
+       title = CASE WHEN title = '' THEN excluded.title ELSE title END
+     RETURNING messages`,
+  );
+  const trim = db.query<unknown, { id: string; keep: number }>(
+    `DELETE FROM messages WHERE session_id = $id AND seq < (SELECT seq FROM messages WHERE session_id = $id
+     ORDER BY seq DESC LIMIT 1 OFFSET $keep - 1)`,
+  );
+  const recount = db.query<unknown, [number, string]>("UPDATE sessions SET messages = ? WHERE id = ?");
+  for (const [id, delta] of deltas) {
+    const count = touch.get({ id, ...delta })?.messages ?? 0;
+    if (count <= maxMessages) continue;
+    trim.run({ id, keep: maxMessages });
+    recount.run(maxMessages, id);
   }
   const sessions = db.query<{ n: number }, []>("SELECT count(*) AS n FROM sessions").get()?.n ?? 0;
   if (sessions > maxSessions) {

@@ -87,4 +87,41 @@ describe("MemoryHistoryStore", () => {
     expect(await store.deleteSession("s1")).toBe(false);
     expect(await store.listSessions()).toEqual([]);
   });
+
+  test.each([
+    [5, 4, 400], // the character bound at work
+    [3, 3, 1_000_000], // long-lived sessions: their arrays are compacted many times
+  ])("many interleaved appends keep what a plain list would (maxMessages %d, maxSessions %d, maxChars %d)", async (
+    maxMessages,
+    maxSessions,
+    maxChars,
+  ) => {
+    // The reference: what the store must hold, kept the obvious (slow) way.
+    const store = new MemoryHistoryStore({ maxMessages, maxSessions, maxChars });
+    let reference = new Map<string, string[]>(); // activity order, oldest first; contents
+    let seed = 7;
+    const random = (n: number) => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) % n;
+    const charsOf = (m: Map<string, string[]>) => [...m.values()].flat().reduce((sum, c) => sum + c.length, 0);
+    for (let n = 0; n < 3_000; n++) {
+      const id = `s${random(6)}`;
+      const content = `${n}:${"x".repeat(random(60))}`;
+      if (random(50) === 0) {
+        await store.deleteSession(id);
+        reference.delete(id);
+        continue;
+      }
+      store.append({ ...message(id, n), content, timestamp: n });
+      const kept = [...(reference.get(id) ?? []), content].slice(-maxMessages);
+      reference.delete(id);
+      reference.set(id, kept);
+      reference = new Map([...reference].slice(-maxSessions));
+      while (charsOf(reference) > maxChars && reference.size > 1) reference.delete(reference.keys().next().value!);
+      while (charsOf(reference) > maxChars && kept.length > 1) kept.shift();
+      expect(store.chars).toBe(charsOf(reference));
+    }
+    expect((await store.listSessions()).map((s) => [s.id, s.messages])).toEqual(
+      [...reference].reverse().map(([id, kept]) => [id, kept.length]),
+    );
+    for (const [id, kept] of reference) expect((await store.messages(id))?.map((m) => m.content)).toEqual(kept);
+  });
 });

@@ -32,8 +32,33 @@ function createMessagesAndSessions(db: Database): void {
   db.run("CREATE INDEX sessions_by_activity ON sessions (updated_at)");
 }
 
-/** Every migration, oldest first. Version 2 is one more entry at the end; never edit a shipped one. */
-export const MIGRATIONS: readonly Migration[] = [createMessagesAndSessions];
+/**
+ * Version 2: cheaper writes. `messages.seq` becomes a plain rowid (no AUTOINCREMENT: one
+ * `sqlite_sequence` update less per row) and `messages_by_message_id` goes (`before=<message_id>`
+ * scans the session through `messages_by_session`: a session holds at most `max_messages` rows).
+ * The rows are copied in `seq` order with their `seq`, so every order is kept.
+ */
+function plainSeqNoMessageIdIndex(db: Database): void {
+  db.run(`CREATE TABLE messages_v2 (
+    seq INTEGER PRIMARY KEY,
+    session_id TEXT NOT NULL,
+    role TEXT NOT NULL CHECK (role IN ('user', 'assistant')),
+    content TEXT NOT NULL,
+    message_id TEXT NOT NULL,
+    timestamp INTEGER NOT NULL,
+    channel TEXT NOT NULL CHECK (channel IN ('pico', 'dashboard', 'api', 'pico_client', 'telegram', 'discord')),
+    model_name TEXT
+  )`);
+  db.run(`INSERT INTO messages_v2 (seq, session_id, role, content, message_id, timestamp, channel, model_name)
+    SELECT seq, session_id, role, content, message_id, timestamp, channel, model_name FROM messages ORDER BY seq`);
+  db.run("DROP TABLE messages"); // with its two indexes
+  db.run("ALTER TABLE messages_v2 RENAME TO messages");
+  db.run("CREATE INDEX messages_by_session ON messages (session_id, seq)");
+  db.run("DELETE FROM sqlite_sequence WHERE name = 'messages'");
+}
+
+/** Every migration, oldest first. A new version is one more entry at the end; never edit a shipped one. */
+export const MIGRATIONS: readonly Migration[] = [createMessagesAndSessions, plainSeqNoMessageIdIndex];
 
 /** The schema version this program writes. */
 export const SCHEMA_VERSION = MIGRATIONS.length;

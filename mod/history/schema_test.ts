@@ -19,16 +19,22 @@ function tables(db: Database): string[] {
     .map((t) => t.name);
 }
 
+function messagesTableSql(db: Database): string {
+  return db.query<{ sql: string }, []>("SELECT sql FROM sqlite_master WHERE name = 'messages'").get()!.sql;
+}
+
 describe("migrate()", () => {
-  test("takes an empty database (user_version 0) to version 1", () => {
+  test("takes an empty database (user_version 0) to version 2", () => {
     const db = new Database(path);
-    expect(migrate(db)).toEqual({ from: 0, to: 1 });
+    expect(migrate(db)).toEqual({ from: 0, to: 2 });
     expect(schemaVersion(db)).toBe(SCHEMA_VERSION);
     expect(tables(db)).toEqual(["messages", "sessions", "sqlite_sequence"]);
     const indexes = db.query<{ name: string }, []>("SELECT name FROM sqlite_master WHERE type = 'index' ORDER BY name")
       .all().map((i) => i.name);
     expect(indexes).toContain("messages_by_session");
     expect(indexes).toContain("sessions_by_activity");
+    expect(indexes).not.toContain("messages_by_message_id");
+    expect(messagesTableSql(db)).not.toContain("AUTOINCREMENT");
     db.close();
   });
 
@@ -41,16 +47,18 @@ describe("migrate()", () => {
     store.append({ session_id: "s", role: "user", content: "hi", message_id: "m1", channel: "pico" });
     await store.close();
     const db = new Database(path);
-    expect(schemaVersion(db)).toBe(1);
+    expect(schemaVersion(db)).toBe(2);
     expect(db.query<{ text: string }, []>("SELECT text FROM notes").get()?.text).toBe("keep me");
     expect(db.query<{ n: number }, []>("SELECT count(*) AS n FROM messages").get()?.n).toBe(1);
     db.close();
   });
 
-  test("runs only the missing steps: a version 2 entry upgrades a version 1 file and keeps its rows", async () => {
-    const store = SqliteHistoryStore.open(path);
-    store.append({ session_id: "s", role: "user", content: "hi", message_id: "m1", channel: "pico" });
-    await store.close();
+  test("runs only the missing steps: a version 2 entry upgrades a version 1 file and keeps its rows", () => {
+    const v1 = new Database(path);
+    migrate(v1, MIGRATIONS.slice(0, 1));
+    v1.run(`INSERT INTO messages (session_id, role, content, message_id, timestamp, channel)
+      VALUES ('s', 'user', 'hi', 'm1', 1, 'pico')`);
+    v1.close();
     let ranFirst = 0;
     const counted: Migration = (db) => {
       ranFirst++;
@@ -81,7 +89,43 @@ describe("migrate()", () => {
   test("refuses a file newer than the list it is given", () => {
     const db = new Database(path);
     db.run("PRAGMA user_version = 7");
-    expect(() => migrate(db)).toThrow("Cannot migrate chat history: schema version 7 is newer than 1");
+    expect(() => migrate(db)).toThrow("Cannot migrate chat history: schema version 7 is newer than 2");
     db.close();
+  });
+});
+
+describe("version 2 (plain seq, no message_id index)", () => {
+  test("a version 1 file with rows: every row kept with its seq, in order; before= and new rows still work", async () => {
+    const v1 = new Database(path);
+    migrate(v1, MIGRATIONS.slice(0, 1));
+    expect(messagesTableSql(v1)).toContain("AUTOINCREMENT");
+    const insert = v1.query(
+      `INSERT INTO messages (session_id, role, content, message_id, timestamp, channel, model_name)
+      VALUES (?, ?, ?, ?, ?, 'pico', ?)`,
+    );
+    for (let n = 0; n < 6; n++) {
+      insert.run(n % 2 ? "b" : "a", n % 4 < 2 ? "user" : "assistant", `text ${n}`, `m${n}`, n, n === 3 ? "gpt" : null);
+    }
+    v1.run("DELETE FROM messages WHERE message_id = 'm0'"); // a gap in seq, as the limits leave
+    v1.run(`INSERT INTO sessions (id, title, channel, messages, updated_at) VALUES ('a', 'text 0', 'pico', 2, 4),
+      ('b', 'text 1', 'pico', 3, 5)`);
+    const before = v1.query("SELECT * FROM messages ORDER BY seq").all();
+    v1.close();
+
+    const store = SqliteHistoryStore.open(path);
+    const db = new Database(path, { readonly: true });
+    expect(schemaVersion(db)).toBe(2);
+    expect(db.query("SELECT * FROM messages ORDER BY seq").all()).toEqual(before);
+    expect(messagesTableSql(db)).not.toContain("AUTOINCREMENT");
+    expect(db.query("SELECT name FROM sqlite_master WHERE name = 'messages_by_message_id'").all()).toEqual([]);
+    db.close();
+    expect((await store.messages("b"))?.map((m) => m.message_id)).toEqual(["m1", "m3", "m5"]);
+    expect((await store.messages("b", { before: "m5" }))?.map((m) => m.message_id)).toEqual(["m1", "m3"]);
+    expect((await store.messages("b", { before: "m3" }))?.[0].model_name).toBeUndefined();
+    expect((await store.messages("b"))?.[1].model_name).toBe("gpt");
+    store.append({ session_id: "a", role: "user", content: "new", message_id: "m6", channel: "pico" });
+    expect((await store.messages("a"))?.map((m) => m.message_id)).toEqual(["m2", "m4", "m6"]);
+    expect((await store.listSessions()).map((s) => [s.id, s.messages])).toEqual([["a", 3], ["b", 3]]);
+    await store.close();
   });
 });

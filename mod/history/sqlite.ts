@@ -2,7 +2,8 @@ import { Database } from "bun:sqlite";
 import { chmodSync, closeSync, existsSync, openSync } from "node:fs";
 import type { Logger } from "../log/mod.ts";
 import { migrate, SCHEMA_VERSION, schemaVersion } from "./schema.ts";
-import { COLUMNS, type Row, writeBatch } from "./_write_batch.ts";
+import { COLUMNS, type Row } from "./_write_batch.ts";
+import { HistoryWriter } from "./writer.ts";
 import {
   clampLimit,
   CONTEXT_TURNS,
@@ -12,7 +13,6 @@ import {
   type MessagesQuery,
   type NewHistoryMessage,
   type SessionSummary,
-  settle,
 } from "./store.ts";
 
 /** Options of {@link SqliteHistoryStore.open}. */
@@ -35,13 +35,7 @@ export class NewerSchemaError extends Error {
   }
 }
 
-/** A batch is written at most this long after its first message. */
-export const FLUSH_INTERVAL_MS = 100;
-/** After a failed write, the next try waits this long. */
-const RETRY_INTERVAL_MS = 1000;
-/** The pending batch is written at once past these bounds, and trimmed (oldest first) if that fails. */
-export const MAX_PENDING_ROWS = 10_000;
-const MAX_PENDING_CHARS = 32 * 1024 * 1024;
+export { FLUSH_INTERVAL_MS, MAX_PENDING_ROWS } from "./writer.ts";
 
 function toMessage(row: Omit<Row, "session_id">): HistoryMessage {
   const message: HistoryMessage = {
@@ -94,24 +88,25 @@ export class SqliteHistoryStore implements HistoryStore {
   readonly kind = "sqlite";
   readonly #db: Database;
   readonly #path: string;
-  readonly #maxMessages: number;
-  readonly #maxSessions: number;
   readonly #log: Logger | undefined;
-  readonly #onTransaction: ((rows: number) => void) | undefined;
-  #pending: Row[] = [];
-  #pendingChars = 0;
-  #timer: ReturnType<typeof setTimeout> | undefined;
-  #failing = false;
-  #dropped = 0;
+  readonly #writer: HistoryWriter;
   #closed = false;
 
   private constructor(db: Database, path: string, options: SqliteHistoryOptions) {
     this.#db = db;
     this.#path = path;
-    this.#maxMessages = options.maxMessages ?? 1000;
-    this.#maxSessions = options.maxSessions ?? 500;
     this.#log = options.log;
-    this.#onTransaction = options.onTransaction;
+    this.#writer = new HistoryWriter(path, {
+      maxMessages: options.maxMessages ?? 1000,
+      maxSessions: options.maxSessions ?? 500,
+      log: options.log,
+      onTransaction: options.onTransaction,
+    });
+  }
+
+  /** Messages appended but not yet handed to the writer thread (for tests). */
+  get unsent(): number {
+    return this.#writer.unsent;
   }
 
   /**
@@ -143,7 +138,7 @@ export class SqliteHistoryStore implements HistoryStore {
     if (!HISTORY_CHANNELS.includes(message.channel)) {
       throw new TypeError(`Cannot store message: unknown channel ${JSON.stringify(message.channel)}`);
     }
-    this.#pending.push({
+    this.#writer.append({
       session_id: message.session_id,
       role: message.role,
       content: message.content,
@@ -152,18 +147,10 @@ export class SqliteHistoryStore implements HistoryStore {
       channel: message.channel,
       model_name: message.model_name ?? null,
     });
-    this.#pendingChars += message.content.length;
-    if (this.#pending.length >= MAX_PENDING_ROWS || this.#pendingChars >= MAX_PENDING_CHARS) {
-      if (!this.#failing) this.#write(); // while failing, the retry timer writes
-      this.#trimPending();
-    } else {
-      this.#schedule(FLUSH_INTERVAL_MS);
-    }
   }
 
   listSessions(): Promise<SessionSummary[]> {
-    return settle(() => {
-      this.#write();
+    return this.#afterWrites(() => {
       return this.#db.query<SessionSummary, []>(
         "SELECT id, title, channel, messages, updated_at FROM sessions ORDER BY updated_at DESC, rowid DESC",
       ).all();
@@ -171,8 +158,7 @@ export class SqliteHistoryStore implements HistoryStore {
   }
 
   messages(sessionId: string, query: MessagesQuery = {}): Promise<HistoryMessage[] | undefined> {
-    return settle(() => {
-      this.#write();
+    return this.#afterWrites(() => {
       if (!this.#db.query<unknown, [string]>("SELECT 1 FROM sessions WHERE id = ?").get(sessionId)) return undefined;
       let below = Number.MAX_SAFE_INTEGER;
       if (query.before !== undefined) {
@@ -190,8 +176,7 @@ export class SqliteHistoryStore implements HistoryStore {
   }
 
   lastTurns(sessionId: string, turns = CONTEXT_TURNS): Promise<HistoryMessage[]> {
-    return settle(() => {
-      this.#write();
+    return this.#afterWrites(() => {
       const n = Math.max(1, Math.floor(turns));
       // From the n-th newest user message before the newest reply, up to that reply.
       const rows = this.#db.query<Row, { id: string; n: number; limit: number }>(
@@ -209,85 +194,30 @@ export class SqliteHistoryStore implements HistoryStore {
     });
   }
 
-  deleteSession(sessionId: string): Promise<boolean> {
-    return settle(() => {
-      this.#write();
-      try {
-        return this.#db.transaction(() => {
-          this.#db.query("DELETE FROM messages WHERE session_id = ?").run(sessionId);
-          return this.#db.query("DELETE FROM sessions WHERE id = ?").run(sessionId).changes > 0;
-        })();
-      } catch (err) {
-        this.#log?.error(`Cannot delete chat history session: ${errorText(err)}`);
-        return false;
-      }
-    });
+  async deleteSession(sessionId: string): Promise<boolean> {
+    try {
+      return await this.#writer.deleteSession(sessionId);
+    } catch (err) {
+      this.#log?.error(`Cannot delete chat history session: ${errorText(err)}`);
+      return false;
+    }
   }
 
   flush(): Promise<void> {
-    return settle(() => {
-      this.#write();
-    });
+    return this.#writer.settled();
   }
 
-  close(): Promise<void> {
-    return settle(() => {
-      if (this.#closed) return;
-      this.#write();
-      if (this.#pending.length > 0) {
-        this.#log?.error(`Cannot write chat history ${this.#path}: ${this.#pending.length} messages lost at close`);
-      }
-      this.#closed = true;
-      clearTimeout(this.#timer);
-      this.#db.close();
-    });
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    const lost = await this.#writer.close();
+    if (lost > 0) this.#log?.error(`Cannot write chat history ${this.#path}: ${lost} messages lost at close`);
+    this.#db.close();
   }
 
-  #schedule(delay: number): void {
-    if (this.#timer !== undefined || this.#closed) return;
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined;
-      this.#write();
-    }, delay);
-    this.#timer.unref();
-  }
-
-  /** Writes the pending batch in one transaction; on failure keeps it (bounded) and retries later. */
-  #write(): void {
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
-    if (this.#pending.length === 0 || this.#closed) return;
-    const batch = this.#pending;
-    try {
-      this.#db.transaction(() => writeBatch(this.#db, batch, this.#maxMessages, this.#maxSessions))();
-    } catch (err) {
-      if (!this.#failing) {
-        this.#log?.error(`Cannot write chat history ${this.#path}: ${errorText(err)}; retrying every second`);
-      }
-      this.#failing = true;
-      this.#trimPending();
-      this.#schedule(RETRY_INTERVAL_MS);
-      return;
-    }
-    this.#pending = [];
-    this.#pendingChars = 0;
-    if (this.#failing) {
-      this.#log?.info("Chat history writes work again", { dropped: this.#dropped });
-      this.#failing = false;
-      this.#dropped = 0;
-    }
-    this.#onTransaction?.(batch.length);
-  }
-
-  /** Keeps the pending batch within its bounds by dropping its oldest rows. */
-  #trimPending(): void {
-    while (
-      this.#pending.length > 0 &&
-      (this.#pending.length > MAX_PENDING_ROWS || this.#pendingChars > MAX_PENDING_CHARS)
-    ) {
-      const row = this.#pending.shift()!;
-      this.#pendingChars -= row.content.length;
-      this.#dropped++;
-    }
+  /** Runs a read on this thread's connection once every message appended before it is written (or failed to be). */
+  async #afterWrites<T>(read: () => T): Promise<T> {
+    await this.#writer.settled();
+    return read();
   }
 }

@@ -119,9 +119,13 @@ describe("SqliteHistoryStore batching", () => {
     expect(logLines.filter((l) => l.includes("ERROR"))).toHaveLength(1);
   });
 
-  test("a batch reaching MAX_PENDING_ROWS is written at once, without waiting for the timer", () => {
+  test("a batch reaching MAX_PENDING_ROWS is handed to the writer at once, without waiting for the timer", async () => {
     const s = open();
-    for (let n = 0; n < MAX_PENDING_ROWS; n++) s.append(message("s1", n));
+    for (let n = 0; n < MAX_PENDING_ROWS - 1; n++) s.append(message("s1", n));
+    expect(s.unsent).toBe(MAX_PENDING_ROWS - 1);
+    s.append(message("s1", MAX_PENDING_ROWS - 1));
+    expect(s.unsent).toBe(0);
+    await until(() => transactions.length > 0, "the batch");
     expect(transactions).toEqual([MAX_PENDING_ROWS]);
   });
 
@@ -132,13 +136,31 @@ describe("SqliteHistoryStore batching", () => {
     const other = new Database(path);
     other.run("ALTER TABLE messages RENAME TO broken");
     await s.flush(); // nothing pending: no failure yet
-    for (let n = 1; n <= MAX_PENDING_ROWS + 50; n++) s.append(message("s1", n)); // fails at MAX_PENDING_ROWS
+    for (let n = 1; n <= MAX_PENDING_ROWS; n++) s.append(message("s1", n)); // handed over at MAX_PENDING_ROWS: fails
+    await until(() => logLines.some((l) => l.includes("ERROR")), "the failed write");
+    for (let n = MAX_PENDING_ROWS + 1; n <= MAX_PENDING_ROWS + 50; n++) s.append(message("s1", n));
+    expect(s.unsent).toBe(MAX_PENDING_ROWS);
     other.run("ALTER TABLE broken RENAME TO messages");
     other.close();
     await s.flush();
     expect(rowsOnDisk()).toBe(1 + MAX_PENDING_ROWS);
     expect((await s.messages("s1", { limit: 2, before: "m52" }))?.map((m) => m.message_id)).toEqual(["m0", "m51"]);
     expect(logLines.at(-1)).toContain("dropped=50");
+  });
+
+  test("while a batch is being written the next one stays bounded: the oldest are dropped, logged and counted", async () => {
+    const s = open({ maxMessages: 100_000 });
+    s.append(message("s1", 0));
+    const first = s.flush(); // in flight until the worker answers, which cannot happen during this loop
+    for (let n = 1; n <= MAX_PENDING_ROWS + 10; n++) s.append(message("s1", n));
+    expect(s.unsent).toBe(MAX_PENDING_ROWS);
+    await first;
+    await s.flush();
+    expect(rowsOnDisk()).toBe(1 + MAX_PENDING_ROWS);
+    expect((await s.messages("s1", { limit: 2, before: "m12" }))?.map((m) => m.message_id)).toEqual(["m0", "m11"]);
+    expect(logLines.filter((l) => l.includes("ERROR"))).toHaveLength(1);
+    expect(logLines[0]).toContain("the writer is behind");
+    expect(logLines.at(-1)).toContain("dropped=10");
   });
 
   test("close() during a write failure says how many messages were lost, and throws nothing", async () => {

@@ -69,13 +69,20 @@ async function collect(stream: ReadableStream<Uint8Array>, into: { text: string 
   }
 }
 
-/** Starts `picoclaw args...` in the background. */
+/** Starts `picoclaw args...` in the background (in `options.cwd`, default the test's own directory). */
 export function startBinary(
   args: string[],
   env: Record<string, string>,
   binary: BinaryCommand = BINARY,
+  options: { cwd?: string } = {},
 ): RunningBinary {
-  const proc = Bun.spawn([...commandOf(binary), ...args], { env, stdout: "pipe", stderr: "pipe", stdin: "ignore" });
+  const proc = Bun.spawn([...commandOf(binary), ...args], {
+    env,
+    cwd: options.cwd,
+    stdout: "pipe",
+    stderr: "pipe",
+    stdin: "ignore",
+  });
   const out = { text: "" };
   const err = { text: "" };
   void collect(proc.stdout as ReadableStream<Uint8Array>, out);
