@@ -11,7 +11,7 @@ BUN := $(shell command -v bun >/dev/null 2>&1 && [ "$$(bun --version 2>/dev/null
 DENO := node_modules/.bin/deno
 TSC := node_modules/.bin/tsc
 COMMIT := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)$(shell git diff --quiet HEAD -- 2>/dev/null || echo -dirty)
-SOURCES := main.ts package.json $(shell find mod web -type f 2>/dev/null)
+SOURCES := main.ts package.json Makefile $(shell find mod web -type f 2>/dev/null)
 # The binary ignores .env and bunfig.toml in the directory it runs from: its config comes only
 # from PICOCLAW_HOME, PICOCLAW_* variables and flags.
 BUILD_FLAGS := --compile --bytecode --minify-syntax --minify-whitespace --define 'PICOCLAW_COMMIT="$(COMMIT)"' \
