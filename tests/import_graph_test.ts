@@ -112,6 +112,53 @@ function violations(files: ReadonlyMap<string, string>): string[] {
   return problems;
 }
 
+/** Packages that cost megabytes and milliseconds at every start: only code reached through `import()` may load them. */
+const LAZY_PACKAGES = ["grammy", "@discordjs/ws", "@discordjs/rest"];
+
+/** The static imports of a file that load code at run time (not `import type`, not all-`type` specifiers). */
+function runtimeImports(source: string): string[] {
+  const code = source.replace(/\/\*[\s\S]*?\*\//g, "").replace(/^\s*\/\/.*$/gm, "");
+  const out: string[] = [];
+  for (const match of code.matchAll(/^\s*(import|export)\s+(type\s+)?([^;]*?)\s*from\s*["']([^"']+)["']/gm)) {
+    if (match[2]) continue;
+    const names = /\{([^}]*)\}/.exec(match[3]);
+    const onlyTypes = names !== null && !/^[\s\w*]+,/.test(match[3]) &&
+      names[1].split(",").map((n) => n.trim()).filter(Boolean).every((n) => n.startsWith("type "));
+    if (!onlyTypes) out.push(match[4]);
+  }
+  for (const match of code.matchAll(/^\s*import\s+["']([^"']+)["']/gm)) out.push(match[1]);
+  return out;
+}
+
+/**
+ * Every `mod.ts` face (and so every start) that would load a lazy package through static
+ * imports. Files whose static imports reach one are collected transitively.
+ */
+function eagerHeavyFaces(files: ReadonlyMap<string, string>): string[] {
+  const heavy = new Set<string>();
+  for (const [file, source] of files) {
+    if (runtimeImports(source).some((spec) => LAZY_PACKAGES.some((p) => spec === p || spec.startsWith(`${p}/`)))) {
+      heavy.add(file);
+    }
+  }
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const [file, source] of files) {
+      if (heavy.has(file)) continue;
+      for (const spec of runtimeImports(source)) {
+        if (!spec.startsWith(".")) continue;
+        const target = posix.normalize(posix.join(posix.dirname(file), spec));
+        if (heavy.has(target)) {
+          heavy.add(file);
+          grew = true;
+          break;
+        }
+      }
+    }
+  }
+  return [...heavy].filter((file) => file.endsWith("/mod.ts")).sort();
+}
+
 /** Every `.ts` file under `mod/` except unit tests, as path relative to `mod/` → text. */
 function readModTree(): Map<string, string> {
   const files = new Map<string, string>();
@@ -134,6 +181,27 @@ describe("import graph of mod/", () => {
       throw new Error(`Cannot accept the import graph of mod/:\n${problems.join("\n")}\n\nFolder graph:\n${graph}`);
     }
     expect(problems).toEqual([]);
+  });
+});
+
+describe("lazily loaded libraries", () => {
+  test("no mod.ts face loads grammy or @discordjs/* at start: only import() reaches them", () => {
+    expect(eagerHeavyFaces(readModTree())).toEqual([]);
+  });
+
+  test("eagerHeavyFaces() follows static imports, and not type-only or dynamic ones", () => {
+    const tree = (entries: Record<string, string>) => new Map(Object.entries(entries));
+    expect(eagerHeavyFaces(tree({
+      "telegram/mod.ts": `export { T } from "./channel.ts";`,
+      "telegram/channel.ts": `import { helper } from "./api.ts";`,
+      "telegram/api.ts": `import { Api } from "grammy";`,
+    }))).toEqual(["telegram/mod.ts"]);
+    expect(eagerHeavyFaces(tree({
+      "telegram/mod.ts": `export { T } from "./channel.ts";`,
+      "telegram/channel.ts": `import type { Api } from "grammy";\nimport { type Update } from "grammy/types";\n` +
+        `const { Api: A } = await import("grammy");\nconst api = await import("./api.ts");`,
+      "telegram/api.ts": `import { Api } from "grammy";`,
+    }))).toEqual([]);
   });
 });
 

@@ -11,9 +11,9 @@ import type { Conversation } from "../conversation/mod.ts";
 import { PicoclawError } from "../errors/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import type { BackoffOptions } from "../pico/mod.ts";
-import { DiscordLink } from "./link.ts";
+import type { DiscordLink } from "./link.ts";
 import { type IncomingMessage, readMessage } from "./message.ts";
-import { channelTarget, createRest, type RestBounds } from "./rest.ts";
+import { channelTarget, type RestBounds } from "./rest.ts";
 
 /** Discord's message limit. */
 export const DISCORD_MAX_CHARS = 2000;
@@ -117,6 +117,10 @@ export class DiscordChannel {
       this.#setState("auth_failed", "channels.discord.token is not set");
       return;
     }
+    this.#status.state = "starting";
+    // The libraries load only now: a process with Discord off never pays for them.
+    const [{ createRest }, { DiscordLink }] = await Promise.all([import("./rest_client.ts"), import("./link.ts")]);
+    if (this.#stopped) return;
     const rest = createRest(api_base, token, this.#options.rest);
     const link: DiscordLink = new DiscordLink({
       rest,

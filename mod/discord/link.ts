@@ -1,10 +1,8 @@
 import type { REST } from "@discordjs/rest";
 import { type SessionInfo, WebSocketManager, WebSocketShardEvents } from "@discordjs/ws";
 import type { ChatAppState } from "../chat_app/mod.ts";
+import { INTENTS } from "./message.ts";
 import { Backoff, type BackoffOptions } from "../pico/mod.ts";
-
-/** GUILD_MESSAGES (1 << 9) | DIRECT_MESSAGES (1 << 12) | MESSAGE_CONTENT (1 << 15). */
-export const INTENTS = (1 << 9) | (1 << 12) | (1 << 15);
 
 /** What a link reports to its channel. */
 export interface LinkEvents {

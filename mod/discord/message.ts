@@ -1,5 +1,8 @@
 import { z } from "../zod/mod.ts";
 
+/** GUILD_MESSAGES (1 << 9) | DIRECT_MESSAGES (1 << 12) | MESSAGE_CONTENT (1 << 15). */
+export const INTENTS = (1 << 9) | (1 << 12) | (1 << 15);
+
 /** Characters of one Discord message taken to the agent; the rest is cut off. */
 export const MAX_CONTENT_CHARS = 16_384;
 

@@ -6,5 +6,4 @@
  */
 
 export { DISCORD_MAX_CHARS, DiscordChannel, type DiscordChannelOptions } from "./channel.ts";
-export { INTENTS } from "./link.ts";
-export { type IncomingMessage, MAX_CONTENT_CHARS, readMessage } from "./message.ts";
+export { type IncomingMessage, INTENTS, MAX_CONTENT_CHARS, readMessage } from "./message.ts";

@@ -1,4 +1,4 @@
-import { REST } from "@discordjs/rest";
+import type { REST } from "@discordjs/rest";
 import type { ChatTarget } from "../chat_app/mod.ts";
 
 /** How the REST client is bounded. */
@@ -10,34 +10,10 @@ export interface RestBounds {
 }
 
 /**
- * Makes the REST client for `api_base` (`https://discord.com/api/v10`: the version suffix
- * becomes the library's `version`). The library sends `Authorization: Bot <token>`, waits out
- * a 429's `retry_after` and retries; here a wait longer than `maxRetryAfterMs` fails the call
- * instead (an outside party does not get to park the channel for an hour).
- *
- * @param apiBase The configured `channels.discord.api_base`.
- * @param token The bot token.
- * @param bounds The rate-limit bound.
- */
-export function createRest(apiBase: string, token: string, bounds: RestBounds = {}): REST {
-  const base = apiBase.replace(/\/+$/, "");
-  const versioned = base.match(/^(.*)\/v(\d+)$/);
-  const maxRetryAfterMs = bounds.maxRetryAfterMs ?? 60_000;
-  return new REST({
-    api: versioned ? versioned[1] : base,
-    version: versioned ? versioned[2] : "10",
-    // One retry for a 5xx or a reset connection; 429s are waited out (bounded here).
-    retries: 1,
-    timeout: 15_000,
-    rejectOnRateLimit: (limit) => limit.retryAfter > maxRetryAfterMs || limit.timeToReset > maxRetryAfterMs,
-  }).setToken(token);
-}
-
-/**
  * The three calls the reply sink needs, for one Discord channel: typing, post a message, edit
  * it. Replies never ping anyone (`allowed_mentions` empty).
  *
- * @param rest The client from {@link createRest}.
+ * @param rest The client from `createRest()` (rest_client.ts).
  * @param channelId The channel (or DM channel) id, digits only.
  * @param bounds The per-call deadline.
  */

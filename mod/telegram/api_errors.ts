@@ -1,4 +1,14 @@
-import { GrammyError, HttpError } from "grammy";
+import type { GrammyError, HttpError } from "grammy";
+
+// Recognised by name, not `instanceof`: this file must not load grammy (it loads only when
+// Telegram is enabled, see telegram_channel.ts).
+function isGrammyError(err: unknown): err is GrammyError {
+  return err instanceof Error && err.name === "GrammyError" && "error_code" in err;
+}
+
+function isHttpError(err: unknown): err is HttpError {
+  return err instanceof Error && err.name === "HttpError";
+}
 
 /** What a failed Bot API call means for the channel. */
 export type ApiFailure =
@@ -26,7 +36,7 @@ export const MAX_RETRY_AFTER_MS = 10 * 60_000;
  * ```
  */
 export function classifyApiError(err: unknown, token: string): ApiFailure {
-  if (err instanceof GrammyError) {
+  if (isGrammyError(err)) {
     const base = `${err.method}: Telegram answered ${err.error_code} ${err.description}`;
     if (err.error_code === 401 || (err.error_code === 404 && err.method === "getMe")) {
       return { kind: "auth", message: redact(`${base} (check channels.telegram.token)`, token) };
@@ -38,7 +48,7 @@ export function classifyApiError(err: unknown, token: string): ApiFailure {
     }
     return { kind: "other", message: redact(base, token) };
   }
-  if (err instanceof HttpError) {
+  if (isHttpError(err)) {
     const cause = err.error instanceof Error ? `: ${err.error.message}` : "";
     return { kind: "other", message: redact(`${err.message}${cause}`, token) };
   }
@@ -47,7 +57,7 @@ export function classifyApiError(err: unknown, token: string): ApiFailure {
 
 /** Whether an edit failed only because the text is already shown (Telegram's 400 "message is not modified"). */
 export function isNotModified(err: unknown): boolean {
-  return err instanceof GrammyError && err.error_code === 400 && err.description.includes("message is not modified");
+  return isGrammyError(err) && err.error_code === 400 && err.description.includes("message is not modified");
 }
 
 function redact(text: string, token: string): string {
