@@ -1,7 +1,6 @@
 import {
   clampLimit,
   CONTEXT_TURNS,
-  HISTORY_CHANNELS,
   type HistoryMessage,
   type HistoryStore,
   lastTurnsOf,
@@ -9,6 +8,7 @@ import {
   type NewHistoryMessage,
   type SessionSummary,
   settle,
+  storedMessage,
   titleOf,
 } from "./store.ts";
 
@@ -79,20 +79,7 @@ export class MemoryHistoryStore implements HistoryStore {
   }
 
   append(message: NewHistoryMessage): void {
-    if (message.role !== "user" && message.role !== "assistant") {
-      throw new TypeError(`Cannot store message: unknown role ${JSON.stringify(message.role)}`);
-    }
-    if (!HISTORY_CHANNELS.includes(message.channel)) {
-      throw new TypeError(`Cannot store message: unknown channel ${JSON.stringify(message.channel)}`);
-    }
-    const stored: HistoryMessage = {
-      role: message.role,
-      content: message.content,
-      message_id: message.message_id,
-      timestamp: message.timestamp ?? Date.now(),
-      channel: message.channel,
-    };
-    if (message.model_name != null) stored.model_name = message.model_name;
+    const stored = storedMessage(message);
     let session = this.#sessions.get(message.session_id);
     if (session) {
       this.#unlink(session);

@@ -2,7 +2,6 @@ import type { Logger } from "../log/mod.ts";
 import {
   clampLimit,
   CONTEXT_TURNS,
-  HISTORY_CHANNELS,
   type HistoryChannel,
   type HistoryMessage,
   type HistoryStore,
@@ -10,6 +9,7 @@ import {
   type MessagesQuery,
   type NewHistoryMessage,
   type SessionSummary,
+  storedMessage,
   titleOf,
 } from "./store.ts";
 
@@ -105,21 +105,8 @@ export class RedisHistoryStore implements HistoryStore {
   }
 
   append(message: NewHistoryMessage): void {
-    if (message.role !== "user" && message.role !== "assistant") {
-      throw new TypeError(`Cannot store message: unknown role ${JSON.stringify(message.role)}`);
-    }
-    if (!HISTORY_CHANNELS.includes(message.channel)) {
-      throw new TypeError(`Cannot store message: unknown channel ${JSON.stringify(message.channel)}`);
-    }
+    const stored = storedMessage(message);
     if (this.#closed) return;
-    const stored: HistoryMessage = {
-      role: message.role,
-      content: message.content,
-      message_id: message.message_id,
-      timestamp: message.timestamp ?? Date.now(),
-      channel: message.channel,
-    };
-    if (message.model_name != null) stored.model_name = message.model_name;
     const id = message.session_id;
     this.#redis.fire("EVAL", [
       APPEND_LUA,

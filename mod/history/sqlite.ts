@@ -7,12 +7,12 @@ import { HistoryWriter } from "./writer.ts";
 import {
   clampLimit,
   CONTEXT_TURNS,
-  HISTORY_CHANNELS,
   type HistoryMessage,
   type HistoryStore,
   type MessagesQuery,
   type NewHistoryMessage,
   type SessionSummary,
+  storedMessage,
 } from "./store.ts";
 
 /** Options of {@link SqliteHistoryStore.open}. */
@@ -132,21 +132,8 @@ export class SqliteHistoryStore implements HistoryStore {
 
   append(message: NewHistoryMessage): void {
     if (this.#closed) return;
-    if (message.role !== "user" && message.role !== "assistant") {
-      throw new TypeError(`Cannot store message: unknown role ${JSON.stringify(message.role)}`);
-    }
-    if (!HISTORY_CHANNELS.includes(message.channel)) {
-      throw new TypeError(`Cannot store message: unknown channel ${JSON.stringify(message.channel)}`);
-    }
-    this.#writer.append({
-      session_id: message.session_id,
-      role: message.role,
-      content: message.content,
-      message_id: message.message_id,
-      timestamp: message.timestamp ?? Date.now(),
-      channel: message.channel,
-      model_name: message.model_name ?? null,
-    });
+    const stored = storedMessage(message);
+    this.#writer.append({ session_id: message.session_id, ...stored, model_name: stored.model_name ?? null });
   }
 
   listSessions(): Promise<SessionSummary[]> {

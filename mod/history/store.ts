@@ -120,6 +120,32 @@ export function clampLimit(limit: number | undefined): number {
   return Math.min(MAX_LIMIT, Math.max(1, Math.floor(limit)));
 }
 
+/**
+ * Checks a new message and gives the row every store keeps: its role and channel must be known,
+ * the time defaults to now, and `model_name` is there only when set.
+ *
+ * @param message What a channel appended.
+ * @returns The message as stored (without its session id).
+ * @throws {TypeError} For an unknown role or channel (a bug in the caller, not user input).
+ */
+export function storedMessage(message: NewHistoryMessage): HistoryMessage {
+  if (message.role !== "user" && message.role !== "assistant") {
+    throw new TypeError(`Cannot store message: unknown role ${JSON.stringify(message.role)}`);
+  }
+  if (!HISTORY_CHANNELS.includes(message.channel)) {
+    throw new TypeError(`Cannot store message: unknown channel ${JSON.stringify(message.channel)}`);
+  }
+  const stored: HistoryMessage = {
+    role: message.role,
+    content: message.content,
+    message_id: message.message_id,
+    timestamp: message.timestamp ?? Date.now(),
+    channel: message.channel,
+  };
+  if (message.model_name != null) stored.model_name = message.model_name;
+  return stored;
+}
+
 /** A session title: the first user message cut to {@link TITLE_CHARS} characters with whitespace runs as one space (never cut mid-character). */
 export function titleOf(content: string): string {
   // Cut a bounded prefix first: a message may be a megabyte long.
