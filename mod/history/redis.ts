@@ -35,20 +35,29 @@ export interface RedisHistoryOptions {
 }
 
 /**
- * Appends one message: the session's capped list, its first channel and title, its place in
- * the activity set; the least recently active sessions past the cap go with their keys.
+ * Appends messages (groups of 5 arguments after the limits and the prefix: session id, message
+ * JSON, title or "", channel, timestamp): each session's capped list, its first channel and
+ * title, its place in the activity set; then the least recently active sessions past the cap
+ * go with their keys.
  */
-const APPEND_LUA = `redis.call('RPUSH', KEYS[1], ARGV[1])
-redis.call('LTRIM', KEYS[1], -tonumber(ARGV[2]), -1)
-redis.call('HSETNX', KEYS[2], 'channel', ARGV[5])
-if ARGV[4] ~= '' then redis.call('HSETNX', KEYS[2], 'title', ARGV[4]) end
-redis.call('ZADD', KEYS[3], 'GT', ARGV[6], ARGV[7])
-local over = redis.call('ZCARD', KEYS[3]) - tonumber(ARGV[3])
+const APPEND_LUA = `local max = tonumber(ARGV[1])
+local prefix = ARGV[3]
+for i = 4, #ARGV, 5 do
+  local id = ARGV[i]
+  local list = prefix .. 'h:' .. id
+  local meta = prefix .. 'hm:' .. id
+  redis.call('RPUSH', list, ARGV[i + 1])
+  redis.call('LTRIM', list, -max, -1)
+  redis.call('HSETNX', meta, 'channel', ARGV[i + 3])
+  if ARGV[i + 2] ~= '' then redis.call('HSETNX', meta, 'title', ARGV[i + 2]) end
+  redis.call('ZADD', KEYS[1], 'GT', ARGV[i + 4], id)
+end
+local over = redis.call('ZCARD', KEYS[1]) - tonumber(ARGV[2])
 if over > 0 then
-  for _, id in ipairs(redis.call('ZRANGE', KEYS[3], 0, over - 1)) do
-    redis.call('DEL', ARGV[8] .. 'h:' .. id, ARGV[8] .. 'hm:' .. id)
+  for _, id in ipairs(redis.call('ZRANGE', KEYS[1], 0, over - 1)) do
+    redis.call('DEL', prefix .. 'h:' .. id, prefix .. 'hm:' .. id)
   end
-  redis.call('ZREMRANGEBYRANK', KEYS[3], 0, over - 1)
+  redis.call('ZREMRANGEBYRANK', KEYS[1], 0, over - 1)
 end
 return 1`;
 
@@ -67,8 +76,9 @@ const MAX_WAITING = 64;
  * and first channel (`<prefix>hm:<id>`); a sorted set of sessions by last activity
  * (`<prefix>sessions`) capped at `max_sessions`.
  *
- * Writes are off the hot path: `append` sends one script without waiting; Bun pipelines the
- * commands of one tick into one write. Reads go on the same connection after the writes, so
+ * Writes are off the hot path: the messages appended in one synchronous run (a request and an
+ * echo reply, say) go as one script at the end of it (a microtask), without waiting; Bun
+ * pipelines the commands of one tick into one write. Every read first sends what is pending. Reads go on the same connection after the writes, so
  * they see them (read-your-writes), and so does any instance that takes the session's lease
  * after this one gave it back. While Redis is down, appends are dropped (logged once by the
  * link) and reads answer empty.
@@ -82,6 +92,9 @@ export class RedisHistoryStore implements HistoryStore {
   readonly #prefix: string;
   #closed = false;
   #failing = false;
+  /** Appends not sent yet: 5 arguments per message (see `APPEND_LUA`). */
+  #pending: string[] = [];
+  #scheduled = false;
 
   /** @param options The Redis link, the limits, the logger. */
   constructor(options: RedisHistoryOptions) {
@@ -107,26 +120,28 @@ export class RedisHistoryStore implements HistoryStore {
   append(message: NewHistoryMessage): void {
     const stored = storedMessage(message);
     if (this.#closed) return;
-    const id = message.session_id;
-    this.#redis.fire("EVAL", [
-      APPEND_LUA,
-      "3",
-      this.#list(id),
-      this.#meta(id),
-      this.#sessions,
-      JSON.stringify(stored),
-      String(this.#maxMessages),
-      String(this.#maxSessions),
-      stored.role === "user" ? titleOf(stored.content) : "",
-      stored.channel,
-      String(stored.timestamp),
-      id,
-      this.#prefix,
-    ]);
+    const title = stored.role === "user" ? titleOf(stored.content) : "";
+    this.#pending.push(message.session_id, JSON.stringify(stored), title, stored.channel, String(stored.timestamp));
+    if (!this.#scheduled) {
+      this.#scheduled = true;
+      // Before any continuation of the caller (a lease given back after the reply): same order on the connection.
+      queueMicrotask(() => this.#send());
+    }
+  }
+
+  /** Sends the pending appends as one script. */
+  #send(): void {
+    this.#scheduled = false;
+    if (this.#pending.length === 0) return;
+    const groups = this.#pending;
+    this.#pending = [];
+    const limits = [String(this.#maxMessages), String(this.#maxSessions), this.#prefix];
+    this.#redis.fire("EVAL", [APPEND_LUA, "1", this.#sessions, ...limits, ...groups]);
   }
 
   /** Runs a read; a failure is logged once per spell and answered with `fallback`. */
   async #read<T>(read: () => Promise<T>, fallback: T): Promise<T> {
+    this.#send();
     try {
       const value = await read();
       this.#failing = false;
@@ -195,6 +210,7 @@ export class RedisHistoryStore implements HistoryStore {
 
   /** Waits until every append sent before has been applied (a PING behind them). */
   async flush(): Promise<void> {
+    this.#send();
     await this.#redis.call("PING", []).catch(() => {});
   }
 
