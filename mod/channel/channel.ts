@@ -16,13 +16,11 @@ import {
 } from "../pico/mod.ts";
 import type { ConnectionKind, SocketOwner } from "./admission.ts";
 import { ConnectionState, type PicoSocket } from "./connection.ts";
+import { SWEEP_MS, sweepConnections } from "./liveness.ts";
 import { PicoReplySink } from "./pico_sink.ts";
+import { SocketSessions } from "./socket_sessions.ts";
 import { checkPicoToken } from "./token_admission.ts";
 
-/** How often the sweep sends pings and closes silent or stuck connections. */
-const SWEEP_MS = 250;
-/** A reserved slot whose socket never opened is released after this long. */
-const RESERVATION_MS = 10_000;
 /** What the Pico channel needs: the config store (read live), the conversation core, a logger and the metrics. */
 export interface PicoChannelOptions {
   store: ConfigStore;
@@ -41,19 +39,6 @@ export interface PicoChannelStatus {
   enabled: boolean;
   connections: number;
   sessions: number;
-}
-
-/** A session's open sockets (its frames fan out to all of them). */
-class SocketSession {
-  readonly id: string;
-  /** The id as a JSON string, serialised once for every frame of the session. */
-  readonly idJson: string;
-  readonly sockets = new Set<PicoSocket>();
-
-  constructor(id: string) {
-    this.id = id;
-    this.idJson = JSON.stringify(id);
-  }
 }
 
 /**
@@ -75,7 +60,7 @@ export class PicoChannel {
   #tokenGeneration = 0;
   readonly #connections = new Set<PicoSocket>();
   readonly #pending = new Set<ConnectionState>();
-  readonly #sessions = new Map<string, SocketSession>();
+  readonly #sessions = new SocketSessions();
   readonly #sweeper: ReturnType<typeof setInterval>;
 
   constructor(options: PicoChannelOptions) {
@@ -220,9 +205,7 @@ export class PicoChannel {
 
   /** Counts for `/api/status`. */
   status(): PicoChannelStatus {
-    let sessions = 0;
-    for (const session of this.#sessions.values()) if (session.sockets.size > 0) sessions++;
-    return { enabled: this.enabled, connections: this.#connections.size, sessions };
+    return { enabled: this.enabled, connections: this.#connections.size, sessions: this.#sessions.size };
   }
 
   /** How many open sockets are the dashboard's own `/pico/ws` (browser tabs), not external Pico clients. */
@@ -240,15 +223,6 @@ export class PicoChannel {
     for (const ws of this.#connections) ws.close(1001, "server shutting down");
     const deadline = Date.now() + 1000;
     while (this.#connections.size > 0 && Date.now() < deadline) await Bun.sleep(10);
-  }
-
-  #session(id: string): SocketSession {
-    let session = this.#sessions.get(id);
-    if (!session) {
-      session = new SocketSession(id);
-      this.#sessions.set(id, session);
-    }
-    return session;
   }
 
   /**
@@ -269,9 +243,7 @@ export class PicoChannel {
   #open(ws: PicoSocket): void {
     this.#pending.delete(ws.data);
     this.#connections.add(ws);
-    const session = this.#session(ws.data.sessionId);
-    session.sockets.add(ws);
-    if (session.sockets.size === 1) this.#bus.join(session.id);
+    if (this.#sessions.add(ws)) this.#bus.join(ws.data.sessionId);
     this.#metrics.connections.set(this.#connections.size);
     this.#log.debug("pico connection opened", { id: ws.data.id, kind: ws.data.kind, session: ws.data.sessionId });
   }
@@ -279,14 +251,7 @@ export class PicoChannel {
   #close(ws: PicoSocket, code: number): void {
     this.#pending.delete(ws.data);
     if (!this.#connections.delete(ws)) return;
-    const session = this.#sessions.get(ws.data.sessionId);
-    if (session) {
-      session.sockets.delete(ws);
-      if (session.sockets.size === 0) {
-        this.#sessions.delete(session.id);
-        this.#bus.leave(session.id);
-      }
-    }
+    if (this.#sessions.remove(ws)) this.#bus.leave(ws.data.sessionId);
     this.#metrics.connections.set(this.#connections.size);
     this.#log.debug("pico connection closed", { id: ws.data.id, code });
   }
@@ -340,14 +305,10 @@ export class PicoChannel {
   }
 
   #converse(sessionId: string, request: ChatRequest, channel: HistoryChannel, requestId?: string): Promise<ChatResult> {
-    const session = this.#session(sessionId);
+    const session = this.#sessions.sinkSession(sessionId);
     const sink = new PicoReplySink(session, (frame) => this.#broadcast(sessionId, frame), requestId);
     const message = { sessionId, channel, content: request.content, media: request.media, requestId };
-    try {
-      return this.#conversation.converse(message, sink);
-    } finally {
-      if (session.sockets.size === 0) this.#sessions.delete(sessionId);
-    }
+    return this.#conversation.converse(message, sink);
   }
 
   /**
@@ -370,25 +331,6 @@ export class PicoChannel {
   }
 
   #sweep(now: number): void {
-    const pingMs = this.#pico.ping_interval * 1000;
-    const readMs = this.#pico.read_timeout * 1000;
-    const writeMs = this.#pico.write_timeout * 1000;
-    for (const ws of this.#connections) {
-      const state = ws.data;
-      if (state.owner && now >= state.owner.expiresAt) {
-        ws.close(4001, "session expired");
-      } else if (state.backpressureSince !== 0 && now - state.backpressureSince >= writeMs) {
-        this.#log.info("pico connection closed: slow consumer", { id: state.id, session: state.sessionId });
-        ws.terminate();
-      } else if (now - state.lastSeen >= readMs) {
-        ws.close(1001, "read timeout");
-      } else if (now - state.lastPing >= pingMs) {
-        state.lastPing = now;
-        ws.ping();
-      }
-    }
-    for (const state of this.#pending) {
-      if (now - state.reservedAt >= RESERVATION_MS) this.#pending.delete(state);
-    }
+    sweepConnections(this.#connections, this.#pending, this.#pico, now, this.#log);
   }
 }
