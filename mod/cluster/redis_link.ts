@@ -1,4 +1,5 @@
 import { RedisClient } from "bun";
+import { Backoff } from "../backoff/mod.ts";
 import type { Logger } from "../log/mod.ts";
 
 /** A Redis command on a request path gives up after this long (the caller goes on without Redis). */
@@ -63,7 +64,7 @@ export class RedisLink implements RedisCommands {
   #dropped = 0;
   #down = false;
   #closed = false;
-  #delay = RECONNECT_MIN_MS;
+  readonly #backoff = new Backoff({ initialMs: RECONNECT_MIN_MS, maxMs: RECONNECT_MAX_MS });
   #retry: ReturnType<typeof setTimeout> | undefined;
   readonly #upListeners: (() => void)[] = [];
 
@@ -128,7 +129,7 @@ export class RedisLink implements RedisCommands {
       return;
     }
     if (this.#closed) return this.close();
-    this.#delay = RECONNECT_MIN_MS;
+    this.#backoff.reset();
     if (this.#down) this.#log.info("redis connection restored: cross-instance fan-out resumes");
     this.#down = false;
     for (const listener of this.#upListeners) listener();
@@ -143,9 +144,7 @@ export class RedisLink implements RedisCommands {
         error: this.#scrub(err),
       });
     }
-    const jitter = 0.8 + Math.random() * 0.4;
-    const delay = Math.round(this.#delay * jitter);
-    this.#delay = Math.min(RECONNECT_MAX_MS, this.#delay * 2);
+    const delay = this.#backoff.next(0);
     this.#retry = setTimeout(() => {
       this.#retry = undefined;
       void this.#connect();

@@ -10,7 +10,7 @@ import { type ConfigStore, hasChanged } from "../config/mod.ts";
 import type { Conversation } from "../conversation/mod.ts";
 import { PicoclawError } from "../errors/mod.ts";
 import type { Logger } from "../log/mod.ts";
-import type { BackoffOptions } from "../pico/mod.ts";
+import type { BackoffOptions } from "../backoff/mod.ts";
 import type { DiscordLink } from "./link.ts";
 import { type IncomingMessage, readMessage } from "./message.ts";
 import { channelTarget, type RestBounds } from "./rest.ts";

@@ -2,7 +2,7 @@ import type { REST } from "@discordjs/rest";
 import { type SessionInfo, WebSocketManager, WebSocketShardEvents } from "@discordjs/ws";
 import type { ChatAppState } from "../chat_app/mod.ts";
 import { INTENTS } from "./message.ts";
-import { Backoff, type BackoffOptions } from "../pico/mod.ts";
+import { Backoff, type BackoffOptions } from "../backoff/mod.ts";
 
 /** What a link reports to its channel. */
 export interface LinkEvents {

@@ -3,7 +3,7 @@ import type { Conversation } from "../conversation/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import { RecentIds } from "./_recent_ids.ts";
 import { RemoteLink } from "./_remote_link.ts";
-import { Backoff, type BackoffOptions } from "./backoff.ts";
+import { Backoff, type BackoffOptions } from "../backoff/mod.ts";
 import { encodeClientFrame } from "./frames.ts";
 
 /** The Pico client's connection state, as `/api/status` and the dashboard show it. */

@@ -5,7 +5,6 @@
  * client (SPEC §4) that dials a remote Pico server with its reconnect backoff.
  */
 
-export { Backoff, backoffDelay, type BackoffOptions } from "./backoff.ts";
 export { PicoClient, type PicoClientOptions, type PicoClientState, type PicoClientStatus } from "./client.ts";
 export {
   type ChatRequest,

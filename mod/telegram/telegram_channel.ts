@@ -12,7 +12,7 @@ import type { Config } from "../config/mod.ts";
 import type { Conversation } from "../conversation/mod.ts";
 import { PicoclawError } from "../errors/mod.ts";
 import type { Logger } from "../log/mod.ts";
-import { Backoff, type BackoffOptions } from "../pico/mod.ts";
+import { Backoff, type BackoffOptions } from "../backoff/mod.ts";
 import { classifyApiError } from "./api_errors.ts";
 import { chatTarget, forGrammy, sleep } from "./chat_target.ts";
 import { readOffset, writeOffset } from "./offset_file.ts";

@@ -35,6 +35,13 @@ describe("Backoff", () => {
     expect(backoff.next(0)).toBe(2000);
   });
 
+  test("Backoff.reset() starts again at the first delay (the cluster's Redis link: 200 ms doubling to 5 s)", () => {
+    const backoff = new Backoff({ initialMs: 200, maxMs: 5000, random: middle });
+    expect(Array.from({ length: 7 }, () => backoff.next(0))).toEqual([200, 400, 800, 1600, 3200, 5000, 5000]);
+    backoff.reset();
+    expect(backoff.next(0)).toBe(200);
+  });
+
   test("Backoff.max() is the longest delay, jittered", () => {
     expect(new Backoff({ random: middle }).max()).toBe(60000);
     expect(new Backoff({ random: () => 0 }).max()).toBe(48000);

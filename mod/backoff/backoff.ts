@@ -1,4 +1,4 @@
-/** Reconnect timing (SPEC §4): 1 s doubling to 60 s, ±20 % jitter, reset after a healthy minute. */
+/** Reconnect timing: by default 1 s doubling to 60 s, ±20 % jitter, reset after a healthy minute. */
 export interface BackoffOptions {
   /** First delay in ms. @default 1000 */
   initialMs?: number;
@@ -47,6 +47,11 @@ export class Backoff {
   next(connectedForMs: number): number {
     if (connectedForMs >= (this.#options.healthyMs ?? 60_000)) this.#attempt = 0;
     return backoffDelay(this.#attempt++, this.#options);
+  }
+
+  /** Starts the schedule again at the first delay (a connection is up again). */
+  reset(): void {
+    this.#attempt = 0;
   }
 
   /** The longest delay (with jitter), for failures that waiting will not fix soon (a wrong token). */
