@@ -120,6 +120,9 @@ export async function runServerProcess(loaded: LoadedConfig, mode: ProcessMode, 
       discordStatus: () => discord.status(),
       clusterStatus: () => bus?.status(),
     });
+    // Replies still being written are cancelled (the channels that wait for them stopped first),
+    // then the gateway closes its sockets.
+    stops.push(() => conversation.close());
     stops.push(() => gateway.stop());
     client.start();
     telegram.start();

@@ -24,7 +24,7 @@ import { checkPicoToken } from "./token_admission.ts";
 /** What the Pico channel needs: the config store (read live), the conversation core, a logger and the metrics. */
 export interface PicoChannelOptions {
   store: ConfigStore;
-  /** Runs the agent for every message, in order per session, and keeps the history; `close()` closes it too. */
+  /** Runs the agent for every message, in order per session, and keeps the history (its owner closes it). */
   conversation: Conversation;
   log: Logger;
   metrics: Metrics;
@@ -215,11 +215,10 @@ export class PicoChannel {
     return count;
   }
 
-  /** Closes every connection with 1001, cancels agent work and stops the sweep. */
+  /** Closes every connection with 1001 and stops the sweep (the conversation's owner cancels agent work). */
   async close(): Promise<void> {
     this.#unsubscribe();
     clearInterval(this.#sweeper);
-    this.#conversation.close();
     for (const ws of this.#connections) ws.close(1001, "server shutting down");
     const deadline = Date.now() + 1000;
     while (this.#connections.size > 0 && Date.now() < deadline) await Bun.sleep(10);

@@ -122,6 +122,22 @@ describe("Conversation", () => {
     expect((await history.messages("s", {}))?.map((m) => m.role)).toEqual(["user"]);
   });
 
+  test("close() cancels every running reply: the sinks hear agent_error and no assistant row is stored", async () => {
+    const history = new MemoryHistoryStore();
+    const { agent } = gatedAgent();
+    const conversation = new Conversation({ agent, history, log });
+    const a = recordingSink();
+    const b = recordingSink();
+    const replies = [
+      conversation.converse({ sessionId: "a", channel: "pico", content: "q" }, a.sink),
+      conversation.converse({ sessionId: "b", channel: "telegram", content: "q" }, b.sink),
+    ];
+    conversation.close();
+    for (const reply of replies) expect((await reply.catch((e) => e)).code).toBe("agent_error");
+    expect([a.events.at(-1), b.events.at(-1)]).toEqual(["failed:agent_error", "failed:agent_error"]);
+    for (const id of ["a", "b"]) expect((await history.messages(id, {}))?.map((m) => m.role)).toEqual(["user"]);
+  });
+
   test("an aborted request whose agent still answers (sync echo) is not sent or stored", async () => {
     const history = new MemoryHistoryStore();
     const conversation = new Conversation({ agent: echo, history, log });

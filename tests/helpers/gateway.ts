@@ -44,12 +44,8 @@ export function startTestGateway(
   const metrics = createMetrics();
   const history = new MemoryHistoryStore();
   const agent = createAgent(store.config.agent, history);
-  const channel = new PicoChannel({
-    store,
-    conversation: new Conversation({ agent, history, log, metrics }),
-    log,
-    metrics,
-  });
+  const conversation = new Conversation({ agent, history, log, metrics });
+  const channel = new PicoChannel({ store, conversation, log, metrics });
   const gateway = startGateway({ store, channel, history, agent, log, metrics, picoClientStatus });
   return {
     gateway,
@@ -61,7 +57,10 @@ export function startTestGateway(
     logs,
     http: (path) => `http://127.0.0.1:${gateway.port}${path}`,
     ws: (path) => `ws://127.0.0.1:${gateway.port}${path}`,
-    stop: () => gateway.stop(),
+    stop: () => {
+      conversation.close();
+      return gateway.stop();
+    },
   };
 }
 

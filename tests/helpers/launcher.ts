@@ -73,13 +73,8 @@ export async function makeTestLauncher(options: TestLauncherOptions = {}): Promi
   const history = openHistory({ path: loaded.paths.historyFile, log });
   // As the app does: the agent follows the store, so the Agent page applies live.
   const { agent } = followAgentConfig(store, history);
-  const channel = new PicoChannel({
-    store,
-    conversation: new Conversation({ agent, history, log, metrics }),
-    log,
-    metrics,
-    now: options.now,
-  });
+  const conversation = new Conversation({ agent, history, log, metrics });
+  const channel = new PicoChannel({ store, conversation, log, metrics, now: options.now });
   const gateway = startGateway({ store, channel, history, agent, log, metrics });
   const token = await resolveLauncherToken(store);
   const shared = {
@@ -127,6 +122,7 @@ export async function makeTestLauncher(options: TestLauncherOptions = {}): Promi
     },
     stop: async () => {
       await stopServer();
+      conversation.close();
       await gateway.stop();
       await history.close();
       home.remove();
