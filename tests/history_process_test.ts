@@ -161,7 +161,7 @@ describe("chat history (process)", () => {
     expect(existsSync(marker)).toBe(false);
     const db = new Database(home.file("picoclaw.db"), { readonly: true });
     const rows = db.query<{ role: string; content: string }, []>(
-      "SELECT role, content FROM messages WHERE session_id = 'away' ORDER BY seq",
+      "SELECT role, content FROM messages JOIN sessions ON key = session_key WHERE id = 'away' ORDER BY seq",
     ).all();
     db.close();
     expect(rows).toEqual([

@@ -71,7 +71,7 @@ describe("openHistory()", () => {
     expect(store.kind).toBe("memory");
     await expectUsable(store);
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toContain("schema version 9 is newer than 2");
+    expect(lines[0]).toContain("schema version 9 is newer than 3");
     expect(readFileSync(path).equals(before)).toBe(true);
   });
 });

@@ -133,50 +133,61 @@ export class SqliteHistoryStore implements HistoryStore {
   append(message: NewHistoryMessage): void {
     if (this.#closed) return;
     const stored = storedMessage(message);
-    this.#writer.append({ session_id: message.session_id, ...stored, model_name: stored.model_name ?? null });
+    this.#writer.append([
+      message.session_id,
+      stored.role,
+      stored.content,
+      stored.message_id,
+      stored.timestamp,
+      stored.channel,
+      stored.model_name ?? null,
+    ]);
   }
 
   listSessions(): Promise<SessionSummary[]> {
     return this.#afterWrites(() => {
       return this.#db.query<SessionSummary, []>(
-        "SELECT id, title, channel, messages, updated_at FROM sessions ORDER BY updated_at DESC, rowid DESC",
+        "SELECT id, title, channel, messages, updated_at FROM sessions ORDER BY updated_at DESC, key DESC",
       ).all();
     });
   }
 
   messages(sessionId: string, query: MessagesQuery = {}): Promise<HistoryMessage[] | undefined> {
     return this.#afterWrites(() => {
-      if (!this.#db.query<unknown, [string]>("SELECT 1 FROM sessions WHERE id = ?").get(sessionId)) return undefined;
+      const key = this.#sessionKey(sessionId);
+      if (key === undefined) return undefined;
       let below = Number.MAX_SAFE_INTEGER;
       if (query.before !== undefined) {
-        const found = this.#db.query<{ seq: number }, [string, string]>(
-          "SELECT seq FROM messages WHERE session_id = ? AND message_id = ? ORDER BY seq LIMIT 1",
-        ).get(sessionId, query.before);
+        const found = this.#db.query<{ seq: number }, [number, string]>(
+          "SELECT seq FROM messages WHERE session_key = ? AND message_id = ? ORDER BY seq LIMIT 1",
+        ).get(key, query.before);
         if (!found) return [];
         below = found.seq;
       }
-      const rows = this.#db.query<Row, [string, number, number]>(
-        `SELECT ${COLUMNS} FROM messages WHERE session_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?`,
-      ).all(sessionId, below, clampLimit(query.limit));
+      const rows = this.#db.query<Row, [number, number, number]>(
+        `SELECT ${COLUMNS} FROM messages WHERE session_key = ? AND seq < ? ORDER BY seq DESC LIMIT ?`,
+      ).all(key, below, clampLimit(query.limit));
       return rows.reverse().map(toMessage);
     });
   }
 
   lastTurns(sessionId: string, turns = CONTEXT_TURNS): Promise<HistoryMessage[]> {
     return this.#afterWrites(() => {
+      const key = this.#sessionKey(sessionId);
+      if (key === undefined) return [];
       const n = Math.max(1, Math.floor(turns));
       // From the n-th newest user message before the newest reply, up to that reply.
-      const rows = this.#db.query<Row, { id: string; n: number; limit: number }>(
+      const rows = this.#db.query<Row, { key: number; n: number; limit: number }>(
         `WITH last AS (
-           SELECT coalesce(max(seq), 0) AS seq FROM messages WHERE session_id = $id AND role = 'assistant'
+           SELECT coalesce(max(seq), 0) AS seq FROM messages WHERE session_key = $key AND role = 'assistant'
          ), first AS (
-           SELECT coalesce((SELECT seq FROM messages WHERE session_id = $id AND role = 'user'
+           SELECT coalesce((SELECT seq FROM messages WHERE session_key = $key AND role = 'user'
              AND seq < (SELECT seq FROM last) ORDER BY seq DESC LIMIT 1 OFFSET $n - 1), 0) AS seq
          )
-         SELECT ${COLUMNS} FROM messages WHERE session_id = $id
+         SELECT ${COLUMNS} FROM messages WHERE session_key = $key
            AND seq >= (SELECT seq FROM first) AND seq <= (SELECT seq FROM last)
          ORDER BY seq DESC LIMIT $limit`,
-      ).all({ id: sessionId, n, limit: n * 2 });
+      ).all({ key, n, limit: n * 2 });
       return rows.reverse().map(toMessage);
     });
   }
@@ -200,6 +211,11 @@ export class SqliteHistoryStore implements HistoryStore {
     const lost = await this.#writer.close();
     if (lost > 0) this.#log?.error(`Cannot write chat history ${this.#path}: ${lost} messages lost at close`);
     this.#db.close();
+  }
+
+  /** The session's number in the file (`sessions.key`), or undefined when there is no such session. */
+  #sessionKey(sessionId: string): number | undefined {
+    return this.#db.query<{ key: number }, [string]>("SELECT key FROM sessions WHERE id = ?").get(sessionId)?.key;
   }
 
   /** Runs a read on this thread's connection once every message appended before it is written (or failed to be). */

@@ -194,6 +194,28 @@ describe("SqliteHistoryStore limits", () => {
     expect((await s.messages("s1"))?.map((m) => m.message_id)).toEqual(["m5", "m6", "m7", "m8", "m9"]);
   });
 
+  test("a batch interleaving sessions keeps each session's order, and trims each to its own newest", async () => {
+    const s = open({ maxMessages: 3 });
+    for (let n = 0; n < 12; n++) s.append(message(n % 3 === 0 ? "a" : "b", n));
+    expect((await s.messages("a"))?.map((m) => m.message_id)).toEqual(["m3", "m6", "m9"]);
+    expect((await s.messages("b"))?.map((m) => m.message_id)).toEqual(["m8", "m10", "m11"]);
+    expect((await s.listSessions()).map((x) => x.messages)).toEqual([3, 3]);
+  });
+
+  test("a stray row under the next number (not written by this program) does not stop the writes", async () => {
+    const s = open();
+    s.append(message("s1", 0));
+    await s.flush();
+    const other = new Database(path);
+    other.run(`INSERT INTO messages (session_key, seq, role, content, message_id, timestamp, channel)
+      VALUES ((SELECT key FROM sessions WHERE id = 's1'), 2, 'user', 'stray', 'x', 1, 'pico')`);
+    other.close();
+    s.append(message("s1", 1));
+    s.append(message("s1", 2));
+    expect((await s.messages("s1"))?.map((m) => m.message_id)).toEqual(["m0", "m1", "m2"]);
+    expect(logLines).toEqual([]);
+  });
+
   test("max_sessions drops the least recently active sessions with their messages", async () => {
     const s = open({ maxSessions: 3 });
     for (const [i, id] of ["a", "b", "c"].entries()) s.append({ ...message(id, 0), timestamp: 1_000 + i });

@@ -1,11 +1,14 @@
 import type { Logger } from "../log/mod.ts";
-import type { Row } from "./_write_batch.ts";
+import { batchText, type RowValues } from "./_write_batch.ts";
 
 /** A batch is written at most this long after its first message. */
 export const FLUSH_INTERVAL_MS = 100;
 /** After a failed write, the next try waits this long. */
 const RETRY_INTERVAL_MS = 1000;
-/** The pending batch is handed over at once past these bounds, and trimmed (oldest first) if that cannot be done. */
+/**
+ * The pending batch is handed over at once past these bounds (rows, and characters of their
+ * contents), and trimmed (oldest first) if that cannot be done.
+ */
 export const MAX_PENDING_ROWS = 10_000;
 const MAX_PENDING_CHARS = 32 * 1024 * 1024;
 
@@ -23,7 +26,7 @@ const WRITER_WORKER = Bun.main.startsWith("/$bunfs/")
 /** What the main thread asks the writer worker (`writer_worker.ts`); answers come back in order. */
 export type WriterRequest =
   | { type: "open"; path: string; maxMessages: number; maxSessions: number }
-  | { type: "write"; id: number; rows: Row[] }
+  | { type: "write"; id: number; rows: string } // batchText()
   | { type: "delete"; id: number; sessionId: string }
   | { type: "close"; id: number };
 
@@ -55,7 +58,7 @@ export class HistoryWriter {
   #worker: BunWorker | undefined;
   #nextId = 1;
   readonly #replies = new Map<number, (reply: WriterReply) => void>();
-  #pending: Row[] = [];
+  #pending: RowValues[] = [];
   #pendingChars = 0;
   /** Rows ever appended; a batch covers every row up to its `end`. */
   #appended = 0;
@@ -80,10 +83,11 @@ export class HistoryWriter {
   }
 
   /** Queues one row; past the pending bounds hands the batch over at once. */
-  append(row: Row): void {
+  append(row: RowValues): void {
     this.#pending.push(row);
     this.#appended++;
-    this.#pendingChars += row.content.length;
+    const [, , content] = row;
+    this.#pendingChars += content.length;
     if (this.#pending.length >= MAX_PENDING_ROWS || this.#pendingChars >= MAX_PENDING_CHARS) {
       if (!this.#failing && !this.#inFlight) this.#send();
       else {
@@ -159,10 +163,11 @@ export class HistoryWriter {
     this.#pending = [];
     this.#pendingChars = 0;
     this.#inFlight = true;
-    void this.#request({ type: "write", id: this.#nextId++, rows }).then((reply) => this.#written(rows, end, reply));
+    void this.#request({ type: "write", id: this.#nextId++, rows: batchText(rows) })
+      .then((reply) => this.#written(rows, end, reply));
   }
 
-  #written(rows: Row[], end: number, reply: WriterReply): void {
+  #written(rows: RowValues[], end: number, reply: WriterReply): void {
     this.#inFlight = false;
     if (reply.ok) {
       this.#committed = end;
@@ -187,7 +192,7 @@ export class HistoryWriter {
     }
     this.#failing = true;
     this.#pending = rows.concat(this.#pending);
-    this.#pendingChars = this.#pending.reduce((sum, row) => sum + row.content.length, 0);
+    this.#pendingChars = this.#pending.reduce((sum, [, , content]) => sum + content.length, 0);
     this.#trimPending();
     // Whoever waited gets the answer now (what is on disk): the rows wait for the retry.
     for (const waiter of this.#waiters.splice(0)) waiter.resolve();
@@ -203,7 +208,8 @@ export class HistoryWriter {
     while (
       drop < this.#pending.length && (this.#pending.length - drop > MAX_PENDING_ROWS || chars > MAX_PENDING_CHARS)
     ) {
-      chars -= this.#pending[drop++].content.length;
+      const [, , content] = this.#pending[drop++];
+      chars -= content.length;
     }
     if (drop === 0) return;
     if (!this.#failing && this.#dropped === 0) {

@@ -6,7 +6,7 @@
  */
 
 import { Database } from "bun:sqlite";
-import { writeBatch } from "./_write_batch.ts";
+import { decodeBatch, deleteSession, writeBatch } from "./_write_batch.ts";
 import type { WriterReply, WriterRequest } from "./writer.ts";
 
 declare const self: Worker;
@@ -35,14 +35,18 @@ function answer(request: Exclude<WriterRequest, { type: "open" }>): boolean {
   switch (request.type) {
     case "write": {
       const write = connection();
-      write.transaction(() => writeBatch(write, request.rows, config!.maxMessages, config!.maxSessions))();
+      const rows = decodeBatch(request.rows);
+      write.transaction(() => writeBatch(write, rows, config!.maxMessages, config!.maxSessions))();
       return true;
     }
     case "delete": {
       const write = connection();
       return write.transaction(() => {
-        write.query("DELETE FROM messages WHERE session_id = ?").run(request.sessionId);
-        return write.query("DELETE FROM sessions WHERE id = ?").run(request.sessionId).changes > 0;
+        const found = write.query<{ key: number }, [string]>("SELECT key FROM sessions WHERE id = ?")
+          .get(request.sessionId);
+        if (!found) return false;
+        deleteSession(write, found.key);
+        return true;
       })();
     }
     case "close":

@@ -64,7 +64,9 @@ describe("kill -9 of the binary during a burst of chats", () => {
     const db = new Database(join(gateway.home.path, "picoclaw.db"), { strict: true });
     try {
       expect(db.query("PRAGMA integrity_check").get()).toEqual({ integrity_check: "ok" });
-      const rows = db.query("SELECT message_id, session_id, content FROM messages WHERE role = 'assistant'").all() as {
+      const rows = db.query(
+        "SELECT message_id, id AS session_id, content FROM messages JOIN sessions ON key = session_key WHERE role = 'assistant'",
+      ).all() as {
         message_id: string;
         session_id: string;
         content: string;

@@ -53,7 +53,9 @@ describe("kill -9 while writing history", () => {
       const db = new Database(home.file("picoclaw.db"), { readonly: true });
       expect(db.query<{ integrity_check: string }, []>("PRAGMA integrity_check").get()?.integrity_check).toBe("ok");
       const stored = new Set(
-        db.query<{ message_id: string }, []>("SELECT message_id FROM messages WHERE session_id = 'kill'").all()
+        db.query<{ message_id: string }, []>(
+          "SELECT message_id FROM messages JOIN sessions ON key = session_key WHERE id = 'kill'",
+        ).all()
           .map((row) => row.message_id),
       );
       db.close();
