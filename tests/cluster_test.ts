@@ -279,6 +279,14 @@ describe.skipIf(!run)("several gateways as one (three processes, one redis-serve
         return a1.frames.some((f) => f.type === "message.create" && f.payload?.reply_to === id);
       });
       expect(gateways[0].child.stderr()).toContain("redis connection restored");
+      // What was said during the outage waited in memory and is in the (restarted, empty) history now.
+      const res = await fetch(`http://127.0.0.1:${gateways[1].port}/api/sessions/down/messages`, { headers: AUTH });
+      const { messages } = await res.json() as { messages: { role: string; content: string }[] };
+      expect(messages.slice(0, 6).map((m) => [m.role, m.content])).toEqual(
+        Array(3).fill([["user", "during the outage"], ["assistant", REPLY]]).flat(),
+      );
+      expect(gateways[0].child.stderr().match(/chat history held while redis was down is written now/g)?.length)
+        .toBe(1);
     },
     TIMEOUT_MS,
   );

@@ -19,7 +19,16 @@ export interface RedisCommandRunner {
   fire(command: string, args: string[]): void;
   /** Sends and waits (with a timeout); rejects when Redis is down. */
   call(command: string, args: string[]): Promise<unknown>;
+  /** Whether Redis is reachable now. */
+  readonly up: boolean;
+  /** Runs `listener` each time Redis is reachable again. */
+  onUp(listener: () => void): void;
 }
+
+/** While Redis is down, appends wait for it: this many messages at most (the oldest go first). */
+export const MAX_HELD_MESSAGES = 10_000;
+/** ...and this many characters of message JSON at most. */
+const MAX_HELD_CHARS = 32 * 1024 * 1024;
 
 /** Options of {@link RedisHistoryStore}. */
 export interface RedisHistoryOptions {
@@ -28,6 +37,8 @@ export interface RedisHistoryOptions {
   maxMessages?: number;
   /** `history.max_sessions`: the least recently active sessions past it go. @default 500 */
   maxSessions?: number;
+  /** Messages held while Redis is down (the oldest go first). @default MAX_HELD_MESSAGES */
+  maxHeld?: number;
   /** Read failures are logged once per spell. */
   log?: Logger;
   /** @default "picoclaw:" */
@@ -80,8 +91,9 @@ const MAX_WAITING = 64;
  * echo reply, say) go as one script at the end of it (a microtask), without waiting; Bun
  * pipelines the commands of one tick into one write. Every read first sends what is pending. Reads go on the same connection after the writes, so
  * they see them (read-your-writes), and so does any instance that takes the session's lease
- * after this one gave it back. While Redis is down, appends are dropped (logged once by the
- * link) and reads answer empty.
+ * after this one gave it back. While Redis is down, appends wait (at most
+ * {@link MAX_HELD_MESSAGES}; past that the oldest go, logged once) and are sent first when it
+ * is back; reads answer empty meanwhile. A script in flight when the connection breaks is lost.
  */
 export class RedisHistoryStore implements HistoryStore {
   readonly kind = "redis";
@@ -94,7 +106,14 @@ export class RedisHistoryStore implements HistoryStore {
   #failing = false;
   /** Appends not sent yet: 5 arguments per message (see `APPEND_LUA`). */
   #pending: string[] = [];
+  /** Characters of the message JSON in `#pending`. */
+  #pendingChars = 0;
   #scheduled = false;
+  readonly #maxHeld: number;
+  /** Whether appends are waiting for Redis (it went down with some pending). */
+  #held = false;
+  /** Held messages dropped (the bounds) since Redis went down. */
+  #dropped = 0;
 
   /** @param options The Redis link, the limits, the logger. */
   constructor(options: RedisHistoryOptions) {
@@ -103,6 +122,8 @@ export class RedisHistoryStore implements HistoryStore {
     this.#maxSessions = options.maxSessions ?? 500;
     this.#log = options.log;
     this.#prefix = options.prefix ?? "picoclaw:";
+    this.#maxHeld = options.maxHeld ?? MAX_HELD_MESSAGES;
+    this.#redis.onUp(() => this.#send());
   }
 
   #list(sessionId: string): string {
@@ -121,7 +142,9 @@ export class RedisHistoryStore implements HistoryStore {
     const stored = storedMessage(message);
     if (this.#closed) return;
     const title = stored.role === "user" ? titleOf(stored.content) : "";
-    this.#pending.push(message.session_id, JSON.stringify(stored), title, stored.channel, String(stored.timestamp));
+    const json = JSON.stringify(stored);
+    this.#pending.push(message.session_id, json, title, stored.channel, String(stored.timestamp));
+    this.#pendingChars += json.length;
     if (!this.#scheduled) {
       this.#scheduled = true;
       // Before any continuation of the caller (a lease given back after the reply): same order on the connection.
@@ -129,14 +152,47 @@ export class RedisHistoryStore implements HistoryStore {
     }
   }
 
-  /** Sends the pending appends as one script. */
+  /** Sends the pending appends as one script; while Redis is down, keeps them (bounded) for when it is back. */
   #send(): void {
     this.#scheduled = false;
     if (this.#pending.length === 0) return;
+    if (!this.#redis.up) {
+      this.#hold();
+      return;
+    }
     const groups = this.#pending;
     this.#pending = [];
+    this.#pendingChars = 0;
+    if (this.#held) {
+      this.#log?.info("chat history held while redis was down is written now", {
+        messages: groups.length / 5,
+        dropped: this.#dropped,
+      });
+      this.#held = false;
+      this.#dropped = 0;
+    }
     const limits = [String(this.#maxMessages), String(this.#maxSessions), this.#prefix];
     this.#redis.fire("EVAL", [APPEND_LUA, "1", this.#sessions, ...limits, ...groups]);
+  }
+
+  /** Keeps the pending appends within their bounds while Redis is down, the oldest going first. */
+  #hold(): void {
+    if (!this.#held) {
+      this.#held = true;
+      this.#log?.warn("redis is down: chat history waits in memory until it is back");
+    }
+    let drop = 0;
+    while (
+      drop < this.#pending.length &&
+      ((this.#pending.length - drop) / 5 > this.#maxHeld || this.#pendingChars > MAX_HELD_CHARS)
+    ) {
+      this.#pendingChars -= this.#pending[drop + 1].length;
+      drop += 5;
+    }
+    if (drop === 0) return;
+    if (this.#dropped === 0) this.#log?.warn("redis is still down: dropping the oldest chat history held for it");
+    this.#dropped += drop / 5;
+    this.#pending = this.#pending.slice(drop);
   }
 
   /** Runs a read; a failure is logged once per spell and answered with `fallback`. */
@@ -217,6 +273,11 @@ export class RedisHistoryStore implements HistoryStore {
   async close(): Promise<void> {
     await this.flush();
     this.#closed = true;
+    if (this.#pending.length > 0) {
+      this.#log?.error("redis is down: chat history held for it is lost at exit", {
+        messages: this.#pending.length / 5,
+      });
+    }
   }
 }
 

@@ -12,6 +12,14 @@ let redis: RedisServer;
 let link: RedisLink;
 const logs: string[] = [];
 
+async function until(check: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await Bun.sleep(20);
+  }
+}
+
 function message(sessionId: string, role: "user" | "assistant", content: string, timestamp: number): NewHistoryMessage {
   return { session_id: sessionId, role, content, message_id: `${sessionId}-${content}`, channel: "pico", timestamp };
 }
@@ -88,7 +96,66 @@ describe.skipIf(!run)("RedisHistoryStore (real redis-server)", () => {
     expect(await history.listSessions()).toEqual([]);
   });
 
-  test("with redis down, appends are dropped, reads answer empty at once, and a warning is logged once", async () => {
+  test("appends made while redis is down wait, and are written in order once it is back", async () => {
+    const own = await startRedisServer();
+    const ownLogs: string[] = [];
+    const ownLink = new RedisLink({ url: own.url, log: createLogger({ stderr: () => {} }) });
+    try {
+      await ownLink.start();
+      const history = new RedisHistoryStore({ redis: ownLink, log: createLogger({ stderr: (l) => ownLogs.push(l) }) });
+      history.append(message("s", "user", "before", 1));
+      await history.flush();
+      await own.kill();
+      await until(() => !ownLink.up, "the link to see redis down");
+      history.append(message("s", "assistant", "during one", 2));
+      history.append(message("s", "user", "during two", 3));
+      expect(await history.messages("s")).toBeUndefined(); // down: answered empty at once
+      await own.restart(); // empty: it saved nothing
+      await until(() => ownLink.up, "the link to reconnect");
+      // Written on reconnect, with no append or read to carry them.
+      const written = async () => Number(await ownLink.call("LLEN", ["picoclaw:h:s"]));
+      const deadline = Date.now() + 5_000;
+      while (await written() < 2 && Date.now() < deadline) await Bun.sleep(20);
+      expect(await written()).toBe(2);
+      history.append(message("s", "assistant", "after", 4));
+      expect((await history.messages("s"))?.map((m) => m.content)).toEqual(["during one", "during two", "after"]);
+      expect(ownLogs.filter((l) => l.includes("waits in memory")).length).toBe(1);
+      expect(ownLogs.filter((l) => l.includes("written now")).length).toBe(1);
+      await history.close();
+    } finally {
+      ownLink.close();
+      await own.stop();
+    }
+  });
+
+  test("while redis is down the held appends stay bounded: the oldest go, logged once", async () => {
+    const own = await startRedisServer();
+    const ownLogs: string[] = [];
+    const ownLink = new RedisLink({ url: own.url, log: createLogger({ stderr: () => {} }) });
+    try {
+      await ownLink.start();
+      const history = new RedisHistoryStore({
+        redis: ownLink,
+        maxHeld: 3,
+        log: createLogger({ stderr: (l) => ownLogs.push(l) }),
+      });
+      await own.kill();
+      await until(() => !ownLink.up, "the link to see redis down");
+      for (let n = 1; n <= 5; n++) {
+        history.append(message("b", "user", `m${n}`, n));
+        await Promise.resolve(); // each append its own microtask run
+      }
+      await own.restart();
+      await until(() => ownLink.up, "the link to reconnect");
+      expect((await history.messages("b"))?.map((m) => m.content)).toEqual(["m3", "m4", "m5"]);
+      expect(ownLogs.filter((l) => l.includes("dropping the oldest")).length).toBe(1);
+    } finally {
+      ownLink.close();
+      await own.stop();
+    }
+  });
+
+  test("with redis down, reads answer empty at once, a warning is logged once, and close says what is lost", async () => {
     const down = new RedisHistoryStore({
       redis: new RedisLink({ url: "redis://127.0.0.1:1", log: createLogger({ stderr: () => {} }) }),
       log: createLogger({ stderr: (line) => logs.push(line) }),
@@ -98,5 +165,7 @@ describe.skipIf(!run)("RedisHistoryStore (real redis-server)", () => {
     expect(await down.lastTurns("z")).toEqual([]);
     expect(await down.messages("z")).toBeUndefined();
     expect(logs.filter((l) => l.includes("chat history unavailable")).length).toBe(1);
+    await down.close();
+    expect(logs.filter((l) => l.includes("lost at exit") && l.includes("messages=1")).length).toBe(1);
   });
 });
