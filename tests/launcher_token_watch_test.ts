@@ -45,6 +45,10 @@ describe("watchLauncherToken()", () => {
     expect((await l.request("/api/auth/sessions", { headers: { cookie } })).status).toBe(401);
     expect(l.logs.join("")).toContain("launcher token changed in launcher-config.json");
     expect(l.logs.join("")).not.toContain(fresh);
+    // The effective config names the token in force (masked), as read from the file.
+    const config = await (await l.request("/api/config", { headers: { cookie: await l.login() } })).json();
+    expect(config.launcher.launcher_token).toEqual({ value: "ffff…ffff", source: "launcher-config.json" });
+    expect(config.launcher.generated).toEqual({ value: true, source: "launcher-config.json" });
   });
 
   test("leaves the caller of a dashboard rotation signed in (its own write is not a reset)", async () => {

@@ -110,6 +110,35 @@ export class ConfigStore {
     return run;
   }
 
+  /**
+   * Takes in a launcher token that another process wrote to launcher-config.json
+   * (`picoclaw token reset-launcher`): nothing is written, and subscribers hear of it, so the
+   * effective config (shown masked) names the token in force. A token from
+   * `PICOCLAW_LAUNCHER_TOKEN` stays (it outranks the file).
+   *
+   * @param token The token the file now holds.
+   * @param generated Whether the file says it was generated.
+   * @returns Resolves once the store holds it (after any update under way).
+   */
+  adoptLauncherToken(token: Secret, generated: boolean): Promise<void> {
+    const run = this.#queue.then(() => {
+      const current = this.#loaded;
+      if (current.sources.get("launcher.launcher_token") === "env") return;
+      const sources = new Map(current.sources);
+      sources.set("launcher.launcher_token", "launcher-config.json");
+      sources.set("launcher.generated", "launcher-config.json");
+      this.#loaded = deepFreeze({
+        ...current,
+        launcher: { ...current.launcher, launcher_token: token, generated },
+        sources,
+      });
+      const changed: ConfigKey[] = ["launcher.launcher_token", "launcher.generated"];
+      for (const listener of this.#listeners) listener(this.#loaded, changed);
+    });
+    this.#queue = run.catch(() => {});
+    return run;
+  }
+
   async #apply(changes: readonly ConfigChange[]): Promise<{ warnings: string[] }> {
     const current = this.#loaded;
     const targets = changes.map((c) => ({ ...c, ...targetOf(c.key) }));

@@ -1,7 +1,9 @@
 import { afterEach, describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
 import { makeTempHome, type TempHome } from "../../tests/helpers/temp_home.ts";
 import type { ConfigChange } from "./keys.ts";
 import { loadConfig } from "./load.ts";
+import { Secret } from "./secret.ts";
 import { ConfigStore } from "./store.ts";
 
 let home: TempHome;
@@ -64,5 +66,32 @@ describe("ConfigStore.update()", () => {
     await expect(bad).rejects.toThrow("channels.pico.ping_interval");
     await good;
     expect(store.config.agent.model).toBe("after-failure");
+  });
+});
+
+describe("ConfigStore.adoptLauncherToken()", () => {
+  test("takes in a token another process wrote: no file is written, subscribers hear of it", async () => {
+    home = makeTempHome({ "launcher-config.json": JSON.stringify({ launcher_token: "a".repeat(64) }) });
+    const store = new ConfigStore(await loadConfig({ env: { PICOCLAW_HOME: home.path } }));
+    const heard: string[] = [];
+    store.subscribe((_next, changed) => heard.push(...changed));
+    const before = readFileSync(home.file("launcher-config.json"), "utf8");
+    await store.adoptLauncherToken(new Secret("b".repeat(64)), true);
+    expect(store.launcher.launcher_token.reveal()).toBe("b".repeat(64));
+    expect(store.launcher.generated).toBe(true);
+    expect(store.loaded.sources.get("launcher.launcher_token")).toBe("launcher-config.json");
+    expect(heard).toEqual(["launcher.launcher_token", "launcher.generated"]);
+    expect(readFileSync(home.file("launcher-config.json"), "utf8")).toBe(before);
+  });
+
+  test("keeps a token from PICOCLAW_LAUNCHER_TOKEN, which outranks the file", async () => {
+    home = makeTempHome();
+    const env = { PICOCLAW_HOME: home.path, PICOCLAW_LAUNCHER_TOKEN: "e".repeat(64) };
+    const store = new ConfigStore(await loadConfig({ env }));
+    const heard: string[] = [];
+    store.subscribe((_next, changed) => heard.push(...changed));
+    await store.adoptLauncherToken(new Secret("b".repeat(64)), true);
+    expect(store.launcher.launcher_token.reveal()).toBe("e".repeat(64));
+    expect(heard).toEqual([]);
   });
 });

@@ -73,6 +73,7 @@ export function watchLauncherToken(ctx: LauncherContext, options: TokenWatchOpti
     if (stored.token === ctx.token.secret.reveal()) return "unchanged";
     ctx.token = { secret: new Secret(stored.token), source: "config", generated: stored.generated };
     ctx.sessions.rotateKey();
+    await ctx.store.adoptLauncherToken(ctx.token.secret, stored.generated);
     ctx.log.info("launcher token changed in launcher-config.json; every dashboard session ended");
     return "adopted";
   };
