@@ -277,6 +277,8 @@ export class RedisHistoryStore implements HistoryStore {
       this.#log?.error("redis is down: chat history held for it is lost at exit", {
         messages: this.#pending.length / 5,
       });
+      this.#pending = [];
+      this.#pendingChars = 0;
     }
   }
 }
