@@ -1,4 +1,5 @@
-import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import { Counter, Gauge, Registry } from "prom-client";
+import { CountingHistogram } from "./counting_histogram.ts";
 
 /**
  * Frame counts kept as plain numbers on the hot path; the Prometheus counters read them
@@ -19,7 +20,7 @@ export interface Metrics {
   /** Failed authentications, by `reason`. */
   authFailures: Counter<"reason">;
   /** Seconds from a chat request to the end of the agent's reply. */
-  agentLatency: Histogram;
+  agentLatency: CountingHistogram;
   /** Launcher login attempts, by `result` (`ok`, `invalid_token`, `rate_limited`). */
   loginAttempts: Counter<"result">;
 }
@@ -51,12 +52,12 @@ export function createMetrics(): Metrics {
       labelNames: ["reason"],
       registers,
     }),
-    agentLatency: new Histogram({
-      name: "picoclaw_agent_latency_seconds",
-      help: "Time from a chat request to the end of the agent's reply",
-      buckets: [0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
-      registers,
-    }),
+    agentLatency: new CountingHistogram(
+      "picoclaw_agent_latency_seconds",
+      "Time from a chat request to the end of the agent's reply",
+      [0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
+      registry,
+    ),
     loginAttempts: new Counter({
       name: "picoclaw_launcher_login_attempts_total",
       help: "Launcher login attempts by result",
