@@ -91,6 +91,7 @@ bench: build
 	$(BUN) bench/gateway.ts
 	$(BUN) bench/login.ts
 	$(BUN) bench/history.ts
+	$(BUN) bench/history_writer.ts
 	$(BUN) bench/startup.ts
 
 # Debian's Chromium for the browser tests (never a downloaded browser). Installs it with apt
