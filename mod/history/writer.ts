@@ -104,24 +104,32 @@ export class HistoryWriter {
    * @returns Resolves once every row appended before the call is committed, or its write failed.
    */
   settled(): Promise<void> {
-    const upTo = this.#appended;
-    if (this.#committed >= upTo) return Promise.resolve();
     const { promise, resolve } = Promise.withResolvers<void>();
-    this.#waiters.push({ upTo, resolve });
-    if (!this.#inFlight) this.#send();
+    this.#whenSettled(resolve);
     return promise;
   }
 
   /**
-   * Deletes a session in the worker, after every row appended before the call was written.
+   * Deletes a session in the worker, after every row appended before the call was written and
+   * before any row appended after it (those start the session anew).
    * @returns Whether the session existed.
    * @throws {Error} If the worker could not delete it.
    */
   async deleteSession(sessionId: string): Promise<boolean> {
-    await this.settled();
-    const reply = await this.#request({ type: "delete", id: this.#nextId++, sessionId });
+    const { promise, resolve } = Promise.withResolvers<WriterReply>();
+    // Posted synchronously once the rows before it are back, ahead of the next batch.
+    this.#whenSettled(() => resolve(this.#request({ type: "delete", id: this.#nextId++, sessionId })));
+    const reply = await promise;
     if (!reply.ok) throw new Error(reply.error);
     return reply.value;
+  }
+
+  /** Calls `then` (synchronously, before any later batch is sent) once every row appended so far is committed or failed. */
+  #whenSettled(then: () => void): void {
+    const upTo = this.#appended;
+    if (this.#committed >= upTo) return then();
+    this.#waiters.push({ upTo, resolve: then });
+    if (!this.#inFlight) this.#send();
   }
 
   /**
