@@ -155,6 +155,30 @@ describe.skipIf(!run)("RedisHistoryStore (real redis-server)", () => {
     }
   });
 
+  test("what close() reports lost while redis is down stays lost: a later reconnect writes none of it", async () => {
+    const own = await startRedisServer();
+    const ownLogs: string[] = [];
+    const ownLink = new RedisLink({ url: own.url, log: createLogger({ stderr: () => {} }) });
+    try {
+      await ownLink.start();
+      const history = new RedisHistoryStore({ redis: ownLink, log: createLogger({ stderr: (l) => ownLogs.push(l) }) });
+      await own.kill();
+      await until(() => !ownLink.up, "the link to see redis down");
+      history.append(message("c", "user", "held", 1));
+      await history.close();
+      expect(ownLogs.filter((l) => l.includes("lost at exit") && l.includes("messages=1")).length).toBe(1);
+      history.append(message("c", "user", "after close", 2)); // ignored
+      await own.restart();
+      await until(() => ownLink.up, "the link to reconnect");
+      // The onUp listeners ran before `up` turned true; a PING behind anything they sent.
+      await ownLink.call("PING", []);
+      expect(await ownLink.call("EXISTS", ["picoclaw:h:c", "picoclaw:sessions"])).toBe(0);
+    } finally {
+      ownLink.close();
+      await own.stop();
+    }
+  });
+
   test("with redis down, reads answer empty at once, a warning is logged once, and close says what is lost", async () => {
     const down = new RedisHistoryStore({
       redis: new RedisLink({ url: "redis://127.0.0.1:1", log: createLogger({ stderr: () => {} }) }),

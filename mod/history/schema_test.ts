@@ -197,6 +197,45 @@ describe("version 3 (numbered sessions, messages in session order, seq per sessi
     db.close();
   });
 
+  test("awkward version 2 data: an emptied session, a stale count, ids differing in case, a long id, unicode", async () => {
+    const long = "é".repeat(4000);
+    const unicode = "😀 e\u0301 \u2028 nul\u0000 end";
+    const v2 = new Database(path);
+    migrate(v2, MIGRATIONS.slice(0, 2));
+    const session = v2.query(
+      "INSERT INTO sessions (id, title, channel, messages, updated_at) VALUES (?, ?, 'pico', ?, ?)",
+    );
+    session.run("emptied", "all trimmed", 0, 5);
+    session.run("Case", "upper", 9, 20); // stale count: holds 2
+    session.run("case", "lower", 1, 20);
+    session.run(long, "long", 1, 30);
+    const insert = v2.query(
+      "INSERT INTO messages (session_id, role, content, message_id, timestamp, channel) VALUES (?, ?, ?, ?, ?, 'pico')",
+    );
+    insert.run("Case", "user", "U1", "x1", 19);
+    insert.run("case", "user", "l1", "x1", 20);
+    insert.run(long, "user", unicode, "y1", 30);
+    insert.run("Case", "assistant", "U2", "x2", 20);
+    v2.close();
+    const store = SqliteHistoryStore.open(path, { maxMessages: 2 });
+    expect((await store.listSessions()).map((s) => [s.id.slice(0, 4), s.title, s.messages, s.updated_at])).toEqual([
+      ["éééé", "long", 1, 30],
+      ["case", "lower", 1, 20],
+      ["Case", "upper", 2, 20],
+      ["empt", "all trimmed", 0, 5],
+    ]);
+    expect((await store.messages("Case"))?.map((m) => m.content)).toEqual(["U1", "U2"]);
+    expect((await store.messages("case"))?.map((m) => m.content)).toEqual(["l1"]);
+    expect((await store.messages(long))?.[0].content).toBe(unicode);
+    expect(await store.messages("emptied")).toEqual([]);
+    store.append({ session_id: "emptied", role: "user", content: "back", message_id: "e1", channel: "pico" });
+    store.append({ session_id: "Case", role: "user", content: "U3", message_id: "x3", channel: "pico" });
+    expect((await store.messages("emptied"))?.map((m) => m.content)).toEqual(["back"]);
+    expect((await store.messages("Case"))?.map((m) => m.content)).toEqual(["U2", "U3"]);
+    expect((await store.messages("case"))?.map((m) => m.content)).toEqual(["l1"]);
+    await store.close();
+  });
+
   test("the checks still refuse an unknown role or channel", () => {
     const db = new Database(path);
     migrate(db);

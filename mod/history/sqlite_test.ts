@@ -283,6 +283,31 @@ describe("SqliteHistoryStore reads", () => {
     expect(rowsOnDisk()).toBe(1);
   });
 
+  test("deleteSession() spares a message appended after the call, even when a read sends it before the delete ran", async () => {
+    const s = open();
+    s.append(message("s1", 0));
+    const deleted = s.deleteSession("s1"); // waits for m0's batch
+    s.append(message("s1", 1)); // the session starts anew
+    const read = s.messages("s1"); // wants m1 written: its batch goes out as soon as m0's is back
+    expect(await deleted).toBe(true);
+    await read;
+    expect((await s.messages("s1"))?.map((m) => m.message_id)).toEqual(["m1"]);
+    expect(rowsOnDisk()).toBe(1);
+  });
+
+  test("deleteSession() called while a batch is in flight still spares the messages appended after it", async () => {
+    const s = open();
+    s.append(message("s0", 0));
+    const other = s.deleteSession("s0"); // m0 of s0 goes out now: a batch is in flight
+    s.append(message("s1", 1)); // before the delete: deleted with s1
+    const deleted = s.deleteSession("s1");
+    s.append(message("s1", 2)); // after it: s1 anew
+    expect(await other).toBe(true);
+    expect(await deleted).toBe(true);
+    expect((await s.messages("s1"))?.map((m) => m.message_id)).toEqual(["m2"]);
+    expect((await s.listSessions()).map((x) => [x.id, x.messages])).toEqual([["s1", 1]]);
+  });
+
   test("lastTurns() gives the last 20 turns up to the newest reply, oldest first", async () => {
     const s = open();
     for (let n = 0; n < 50; n++) s.append(message("s1", n)); // 25 turns: m0/m1 … m48/m49

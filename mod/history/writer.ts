@@ -67,7 +67,8 @@ export class HistoryWriter {
   #inFlight = false;
   /** The timer fired while a batch was in flight: hand the next one over as soon as it is back. */
   #due = false;
-  #waiters: { upTo: number; resolve: () => void }[] = [];
+  /** Who waits for rows up to `upTo`; a `barrier` (a delete) also keeps later rows out of the batch until it is posted. */
+  #waiters: { upTo: number; resolve: () => void; barrier: boolean }[] = [];
   #timer: ReturnType<typeof setTimeout> | undefined;
   #failing = false;
   #dropped = 0;
@@ -104,24 +105,35 @@ export class HistoryWriter {
    * @returns Resolves once every row appended before the call is committed, or its write failed.
    */
   settled(): Promise<void> {
-    const upTo = this.#appended;
-    if (this.#committed >= upTo) return Promise.resolve();
     const { promise, resolve } = Promise.withResolvers<void>();
-    this.#waiters.push({ upTo, resolve });
-    if (!this.#inFlight) this.#send();
+    this.#whenSettled(resolve, false);
     return promise;
   }
 
   /**
-   * Deletes a session in the worker, after every row appended before the call was written.
+   * Deletes a session in the worker, after every row appended before the call was written and
+   * before any row appended after it (those start the session anew).
    * @returns Whether the session existed.
    * @throws {Error} If the worker could not delete it.
    */
   async deleteSession(sessionId: string): Promise<boolean> {
-    await this.settled();
-    const reply = await this.#request({ type: "delete", id: this.#nextId++, sessionId });
+    const { promise, resolve } = Promise.withResolvers<WriterReply>();
+    // Posted synchronously once the rows before it are back, ahead of the next batch.
+    this.#whenSettled(() => resolve(this.#request({ type: "delete", id: this.#nextId++, sessionId })), true);
+    const reply = await promise;
     if (!reply.ok) throw new Error(reply.error);
     return reply.value;
+  }
+
+  /**
+   * Calls `then` (synchronously, before any later batch is sent) once every row appended so far
+   * is committed or failed; a `barrier` keeps the rows appended after it out of every batch sent before.
+   */
+  #whenSettled(then: () => void, barrier: boolean): void {
+    const upTo = this.#appended;
+    if (this.#committed >= upTo) return then();
+    this.#waiters.push({ upTo, resolve: then, barrier });
+    if (!this.#inFlight) this.#send();
   }
 
   /**
@@ -158,10 +170,15 @@ export class HistoryWriter {
     this.#timer = undefined;
     this.#due = false;
     if (this.#pending.length === 0) return;
-    const rows = this.#pending;
-    const end = this.#appended;
-    this.#pending = [];
-    this.#pendingChars = 0;
+    // Nothing is in flight: the rows before the pending ones are committed or were dropped.
+    const first = this.#appended - this.#pending.length;
+    this.#release(first);
+    let count = this.#pending.length;
+    for (const waiter of this.#waiters) if (waiter.barrier) count = Math.min(count, waiter.upTo - first);
+    const rows = this.#pending.slice(0, count);
+    const end = first + count;
+    this.#pending = this.#pending.slice(count);
+    this.#pendingChars = this.#pending.reduce((sum, [, , content]) => sum + content.length, 0);
     this.#inFlight = true;
     void this.#request({ type: "write", id: this.#nextId++, rows: batchText(rows) })
       .then((reply) => this.#written(rows, end, reply));
@@ -177,12 +194,7 @@ export class HistoryWriter {
         this.#dropped = 0;
       }
       this.#options.onTransaction?.(rows.length);
-      const waiting = this.#waiters;
-      this.#waiters = [];
-      for (const waiter of waiting) {
-        if (waiter.upTo <= end) waiter.resolve();
-        else this.#waiters.push(waiter);
-      }
+      this.#release(end);
       if (this.#waiters.length > 0 || this.#due) this.#send();
       else if (this.#pending.length > 0) this.#schedule(FLUSH_INTERVAL_MS);
       return;
@@ -199,6 +211,16 @@ export class HistoryWriter {
     clearTimeout(this.#timer);
     this.#timer = undefined;
     this.#schedule(RETRY_INTERVAL_MS);
+  }
+
+  /** Answers (in order) whoever waits for rows up to `end` at most. */
+  #release(end: number): void {
+    const waiting = this.#waiters;
+    this.#waiters = [];
+    for (const waiter of waiting) {
+      if (waiter.upTo <= end) waiter.resolve();
+      else this.#waiters.push(waiter);
+    }
   }
 
   /** Keeps the pending batch within its bounds by dropping its oldest rows. */

@@ -41,8 +41,13 @@ export class CountingHistogram {
     registry.registerMetric(this as unknown as Parameters<Registry["registerMetric"]>[0]);
   }
 
-  /** Counts one observation in the first bucket whose bound is at least `value`. */
+  /**
+   * Counts one observation in the first bucket whose bound is at least `value`. NaN and
+   * ±Infinity are left out (prom-client's `Histogram` refuses them with a TypeError; here the
+   * hot path is not made to throw), so one bad value never turns `_sum` into NaN for good.
+   */
   observe(value: number): void {
+    if (!Number.isFinite(value)) return;
     const bounds = this.#bounds;
     let i = 0;
     while (i < bounds.length && value > bounds[i]) i++;

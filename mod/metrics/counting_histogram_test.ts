@@ -30,4 +30,21 @@ describe("CountingHistogram", () => {
     reference.observe(0.2);
     expect(await ours.metrics()).toBe(await theirs.metrics());
   });
+
+  test("NaN and ±Infinity are left out, as prom-client's Histogram refuses them (its TypeError caught)", async () => {
+    const ours = new Registry();
+    const theirs = new Registry();
+    const counting = new CountingHistogram("x_seconds", "Some latency", BOUNDS, ours);
+    const reference = new Histogram({ name: "x_seconds", help: "Some latency", buckets: BOUNDS, registers: [theirs] });
+    for (const value of [0.3, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, -1, 0.02]) {
+      counting.observe(value);
+      try {
+        reference.observe(value);
+      } catch (err) {
+        expect(err).toBeInstanceOf(TypeError); // only the three non-finite values
+        expect(Number.isFinite(value)).toBe(false);
+      }
+    }
+    expect(await ours.metrics()).toBe(await theirs.metrics());
+  });
 });
