@@ -20,6 +20,43 @@ async function until(check: () => boolean, what: string): Promise<void> {
   }
 }
 
+/** A redis-server of a test's own (it kills and restarts it), a link to it, and stores logging to `logs`. */
+interface OwnRedis {
+  link: RedisLink;
+  logs: string[];
+  history(options?: { maxHeld?: number }): RedisHistoryStore;
+  /** Kills the server and waits until the link sees it down. */
+  down(): Promise<void>;
+  /** Starts the server again (empty: it saved nothing) and waits until the link is back. */
+  up(): Promise<void>;
+}
+
+async function withOwnRedis(body: (own: OwnRedis) => Promise<void>): Promise<void> {
+  const server = await startRedisServer();
+  const link = new RedisLink({ url: server.url, log: createLogger({ stderr: () => {} }) });
+  const logs: string[] = [];
+  try {
+    await link.start();
+    await body({
+      link,
+      logs,
+      history: (options = {}) =>
+        new RedisHistoryStore({ redis: link, log: createLogger({ stderr: (l) => logs.push(l) }), ...options }),
+      down: async () => {
+        await server.kill();
+        await until(() => !link.up, "the link to see redis down");
+      },
+      up: async () => {
+        await server.restart();
+        await until(() => link.up, "the link to reconnect");
+      },
+    });
+  } finally {
+    link.close();
+    await server.stop();
+  }
+}
+
 function message(sessionId: string, role: "user" | "assistant", content: string, timestamp: number): NewHistoryMessage {
   return { session_id: sessionId, role, content, message_id: `${sessionId}-${content}`, channel: "pico", timestamp };
 }
@@ -97,86 +134,55 @@ describe.skipIf(!run)("RedisHistoryStore (real redis-server)", () => {
   });
 
   test("appends made while redis is down wait, and are written in order once it is back", async () => {
-    const own = await startRedisServer();
-    const ownLogs: string[] = [];
-    const ownLink = new RedisLink({ url: own.url, log: createLogger({ stderr: () => {} }) });
-    try {
-      await ownLink.start();
-      const history = new RedisHistoryStore({ redis: ownLink, log: createLogger({ stderr: (l) => ownLogs.push(l) }) });
+    await withOwnRedis(async (own) => {
+      const history = own.history();
       history.append(message("s", "user", "before", 1));
       await history.flush();
-      await own.kill();
-      await until(() => !ownLink.up, "the link to see redis down");
+      await own.down();
       history.append(message("s", "assistant", "during one", 2));
       history.append(message("s", "user", "during two", 3));
       expect(await history.messages("s")).toBeUndefined(); // down: answered empty at once
-      await own.restart(); // empty: it saved nothing
-      await until(() => ownLink.up, "the link to reconnect");
+      await own.up();
       // Written on reconnect, with no append or read to carry them.
-      const written = async () => Number(await ownLink.call("LLEN", ["picoclaw:h:s"]));
+      const written = async () => Number(await own.link.call("LLEN", ["picoclaw:h:s"]));
       const deadline = Date.now() + 5_000;
       while (await written() < 2 && Date.now() < deadline) await Bun.sleep(20);
       expect(await written()).toBe(2);
       history.append(message("s", "assistant", "after", 4));
       expect((await history.messages("s"))?.map((m) => m.content)).toEqual(["during one", "during two", "after"]);
-      expect(ownLogs.filter((l) => l.includes("waits in memory")).length).toBe(1);
-      expect(ownLogs.filter((l) => l.includes("written now")).length).toBe(1);
+      expect(own.logs.filter((l) => l.includes("waits in memory")).length).toBe(1);
+      expect(own.logs.filter((l) => l.includes("written now")).length).toBe(1);
       await history.close();
-    } finally {
-      ownLink.close();
-      await own.stop();
-    }
+    });
   });
 
   test("while redis is down the held appends stay bounded: the oldest go, logged once", async () => {
-    const own = await startRedisServer();
-    const ownLogs: string[] = [];
-    const ownLink = new RedisLink({ url: own.url, log: createLogger({ stderr: () => {} }) });
-    try {
-      await ownLink.start();
-      const history = new RedisHistoryStore({
-        redis: ownLink,
-        maxHeld: 3,
-        log: createLogger({ stderr: (l) => ownLogs.push(l) }),
-      });
-      await own.kill();
-      await until(() => !ownLink.up, "the link to see redis down");
+    await withOwnRedis(async (own) => {
+      const history = own.history({ maxHeld: 3 });
+      await own.down();
       for (let n = 1; n <= 5; n++) {
         history.append(message("b", "user", `m${n}`, n));
         await Promise.resolve(); // each append its own microtask run
       }
-      await own.restart();
-      await until(() => ownLink.up, "the link to reconnect");
+      await own.up();
       expect((await history.messages("b"))?.map((m) => m.content)).toEqual(["m3", "m4", "m5"]);
-      expect(ownLogs.filter((l) => l.includes("dropping the oldest")).length).toBe(1);
-    } finally {
-      ownLink.close();
-      await own.stop();
-    }
+      expect(own.logs.filter((l) => l.includes("dropping the oldest")).length).toBe(1);
+    });
   });
 
   test("what close() reports lost while redis is down stays lost: a later reconnect writes none of it", async () => {
-    const own = await startRedisServer();
-    const ownLogs: string[] = [];
-    const ownLink = new RedisLink({ url: own.url, log: createLogger({ stderr: () => {} }) });
-    try {
-      await ownLink.start();
-      const history = new RedisHistoryStore({ redis: ownLink, log: createLogger({ stderr: (l) => ownLogs.push(l) }) });
-      await own.kill();
-      await until(() => !ownLink.up, "the link to see redis down");
+    await withOwnRedis(async (own) => {
+      const history = own.history();
+      await own.down();
       history.append(message("c", "user", "held", 1));
       await history.close();
-      expect(ownLogs.filter((l) => l.includes("lost at exit") && l.includes("messages=1")).length).toBe(1);
+      expect(own.logs.filter((l) => l.includes("lost at exit") && l.includes("messages=1")).length).toBe(1);
       history.append(message("c", "user", "after close", 2)); // ignored
-      await own.restart();
-      await until(() => ownLink.up, "the link to reconnect");
+      await own.up();
       // The onUp listeners ran before `up` turned true; a PING behind anything they sent.
-      await ownLink.call("PING", []);
-      expect(await ownLink.call("EXISTS", ["picoclaw:h:c", "picoclaw:sessions"])).toBe(0);
-    } finally {
-      ownLink.close();
-      await own.stop();
-    }
+      await own.link.call("PING", []);
+      expect(await own.link.call("EXISTS", ["picoclaw:h:c", "picoclaw:sessions"])).toBe(0);
+    });
   });
 
   test("with redis down, reads answer empty at once, a warning is logged once, and close says what is lost", async () => {
