@@ -1,5 +1,5 @@
 import { afterEach } from "bun:test";
-import { type RunningBinary, startBinary } from "./binary.ts";
+import { type ConsoleProcess, type RunningBinary, startBinary, startConsoleBinary } from "./binary.ts";
 import { makeTempHome, type TempHome } from "./temp_home.ts";
 
 /** Temp homes and running binaries that a test file's tests open; see {@link perTest}. */
@@ -8,6 +8,8 @@ export interface PerTest {
   home(files?: Record<string, string>): TempHome;
   /** Starts the binary like {@link startBinary}; it is stopped after the test. */
   start(args: string[], env: Record<string, string>): RunningBinary;
+  /** Starts `picoclaw --console` in `home` like {@link startConsoleBinary}; its child is stopped after the test. */
+  startConsole(home: string, env?: Record<string, string>): Promise<ConsoleProcess>;
 }
 
 /**
@@ -40,6 +42,11 @@ export function perTest(): PerTest {
       const child = startBinary(args, env);
       children.push(child);
       return child;
+    },
+    startConsole: async (home, env = {}) => {
+      const started = await startConsoleBinary(home, env);
+      children.push(started.child);
+      return started;
     },
   };
 }

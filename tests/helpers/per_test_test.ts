@@ -8,6 +8,7 @@ const each = perTest();
 
 // The second test looks at what the first one left: bun runs the tests of a file in order.
 let opened: { homes: TempHome[]; child: RunningBinary } | undefined;
+let consoleChild: RunningBinary | undefined;
 
 describe("perTest()", () => {
   test("makes homes and starts the binary in one", async () => {
@@ -22,5 +23,17 @@ describe("perTest()", () => {
     expect(opened).toBeDefined();
     expect(opened!.child.proc.exitCode).not.toBeNull();
     expect(opened!.homes.map((home) => existsSync(home.path))).toEqual([false, false]);
+  });
+
+  test("starts the binary with --console", async () => {
+    const started = await each.startConsole(each.home().path);
+    expect(started.port).toBeGreaterThan(0);
+    expect(started.child.stdout()).toContain(`Launcher token: ${started.token}`);
+    consoleChild = started.child;
+  });
+
+  test("stops the --console binary after the test that started it", () => {
+    expect(consoleChild).toBeDefined();
+    expect(consoleChild!.proc.exitCode).not.toBeNull();
   });
 });
