@@ -1,13 +1,20 @@
 import { afterEach } from "bun:test";
-import { type ConsoleProcess, type RunningBinary, startBinary, startConsoleBinary } from "./binary.ts";
+import {
+  BINARY,
+  type BinaryCommand,
+  type ConsoleProcess,
+  type RunningBinary,
+  startBinary,
+  startConsoleBinary,
+} from "./binary.ts";
 import { makeTempHome, type TempHome } from "./temp_home.ts";
 
 /** Temp homes and running binaries that a test file's tests open; see {@link perTest}. */
 export interface PerTest {
   /** Makes a temp home like {@link makeTempHome}; it is removed after the test. */
   home(files?: Record<string, string>): TempHome;
-  /** Starts the binary like {@link startBinary}; it is stopped after the test. */
-  start(args: string[], env: Record<string, string>): RunningBinary;
+  /** Starts the binary like {@link startBinary} (same `binary` and `options.cwd`); it is stopped after the test. */
+  start(args: string[], env: Record<string, string>, binary?: BinaryCommand, options?: { cwd?: string }): RunningBinary;
   /** Starts `picoclaw --console` in `home` like {@link startConsoleBinary}; its child is stopped after the test. */
   startConsole(home: string, env?: Record<string, string>): Promise<ConsoleProcess>;
 }
@@ -38,8 +45,8 @@ export function perTest(): PerTest {
       homes.push(home);
       return home;
     },
-    start: (args, env) => {
-      const child = startBinary(args, env);
+    start: (args, env, binary = BINARY, options = {}) => {
+      const child = startBinary(args, env, binary, options);
       children.push(child);
       return child;
     },

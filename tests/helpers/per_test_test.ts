@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { existsSync } from "node:fs";
+import { existsSync, realpathSync } from "node:fs";
 import { childEnv, type RunningBinary } from "./binary.ts";
 import { perTest } from "./per_test.ts";
 import type { TempHome } from "./temp_home.ts";
@@ -23,6 +23,13 @@ describe("perTest()", () => {
     expect(opened).toBeDefined();
     expect(opened!.child.proc.exitCode).not.toBeNull();
     expect(opened!.homes.map((home) => existsSync(home.path))).toEqual([false, false]);
+  });
+
+  test("passes the command and its working directory through", async () => {
+    const home = each.home();
+    const child = each.start(["-c", "pwd; exec sleep 30"], childEnv(home.path), ["/bin/sh"], { cwd: home.path });
+    const [line] = await child.waitFor(/^.+$/m);
+    expect(line).toBe(realpathSync(home.path));
   });
 
   test("starts the binary with --console", async () => {
