@@ -1,32 +1,27 @@
 /** Chat history through the compiled binary (SPEC §6): kept across restarts, read by the agent and the APIs. */
-import { afterEach, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { Database } from "bun:sqlite";
 import { existsSync, mkdirSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { BINARY, childEnv, type RunningBinary, startBinary, startConsoleBinary } from "./helpers/binary.ts";
+import { BINARY, childEnv } from "./helpers/binary.ts";
 import { startFakeOpenAI } from "./helpers/fake_openai.ts";
 import { chat, openPico } from "./helpers/gateway.ts";
-import { makeTempHome, type TempHome } from "./helpers/temp_home.ts";
+import { perTest } from "./helpers/per_test.ts";
+import type { TempHome } from "./helpers/temp_home.ts";
 
 const TOKEN = "history-pico-token-0123456789abcdef";
 const AUTH = { authorization: `Bearer ${TOKEN}` };
 
-let home: TempHome;
-let child: RunningBinary | undefined;
-afterEach(async () => {
-  await child?.stop();
-  child = undefined;
-  home?.remove();
-});
+const each = perTest();
 
-/** Starts `picoclaw --console` in `home` with the Pico channel on; returns both servers' bases. */
-async function start(env: Record<string, string> = {}) {
-  const started = await startConsoleBinary(home.path, {
+/** Starts `picoclaw --console` in `home` with the Pico channel on; returns both servers' bases and the child. */
+async function start(home: TempHome, env: Record<string, string> = {}) {
+  const started = await each.startConsole(home.path, {
     PICOCLAW_CHANNELS_PICO_ENABLED: "true",
     PICOCLAW_CHANNELS_PICO_TOKEN: TOKEN,
     ...env,
   });
-  child = started.child;
+  const child = started.child;
   const gatewayPort = await child.gatewayPort();
   const launcher = `http://127.0.0.1:${started.port}`;
   const res = await fetch(`${launcher}/login`, {
@@ -35,21 +30,21 @@ async function start(env: Record<string, string> = {}) {
     body: JSON.stringify({ token: started.token }),
   });
   const cookie = res.headers.getSetCookie()[0].split(";")[0];
-  return { gateway: `127.0.0.1:${gatewayPort}`, launcher, cookie };
+  return { gateway: `127.0.0.1:${gatewayPort}`, launcher, cookie, child };
 }
 
 describe("chat history (process)", () => {
   test("a conversation survives a restart: gateway and launcher APIs answer it, 0600 database", async () => {
-    home = makeTempHome();
-    let servers = await start();
+    const home = each.home();
+    let servers = await start(home);
     const client = await openPico(`ws://${servers.gateway}/pico?session_id=kept`, { headers: AUTH });
     await chat(client, "first message", "m-1");
     await chat(client, "second message", "m-2");
     client.close();
-    expect(await child!.stop()).toBe(0);
+    expect(await servers.child.stop()).toBe(0);
     expect(statSync(home.file("picoclaw.db")).mode & 0o777).toBe(0o600);
 
-    servers = await start();
+    servers = await start(home);
     const viaGateway = await fetch(`http://${servers.gateway}/api/sessions/kept/messages`, { headers: AUTH });
     expect(viaGateway.status).toBe(200);
     const body = await viaGateway.json();
@@ -73,8 +68,8 @@ describe("chat history (process)", () => {
   });
 
   test("the session APIs: 404 for an unknown id, 401 without credentials, 400 for a bad limit, DELETE 204", async () => {
-    home = makeTempHome();
-    const servers = await start();
+    const home = each.home();
+    const servers = await start(home);
     const cookie = { cookie: servers.cookie };
     expect((await fetch(`http://${servers.gateway}/api/sessions/nope/messages`, { headers: AUTH })).status).toBe(404);
     expect((await fetch(`http://${servers.gateway}/api/sessions/nope/messages`)).status).toBe(401);
@@ -97,7 +92,7 @@ describe("chat history (process)", () => {
   });
 
   test("the openai agent gets the earlier turns after a restart", async () => {
-    home = makeTempHome();
+    const home = each.home();
     const fake = startFakeOpenAI("sk-history-key-0123456789", { reply: "noted" });
     try {
       const env = {
@@ -106,12 +101,12 @@ describe("chat history (process)", () => {
         PICOCLAW_AGENT_API_KEY: "sk-history-key-0123456789",
         PICOCLAW_AGENT_MODEL: "fake-model",
       };
-      let servers = await start(env);
+      let servers = await start(home, env);
       let client = await openPico(`ws://${servers.gateway}/pico?session_id=remember`, { headers: AUTH });
       await chat(client, "my name is Ada");
       client.close();
-      expect(await child!.stop()).toBe(0);
-      servers = await start(env);
+      expect(await servers.child.stop()).toBe(0);
+      servers = await start(home, env);
       client = await openPico(`ws://${servers.gateway}/pico?session_id=remember`, { headers: AUTH });
       await chat(client, "what is my name?");
       client.close();
@@ -123,17 +118,17 @@ describe("chat history (process)", () => {
   });
 
   test("history.enabled false stores nothing on disk", async () => {
-    home = makeTempHome();
-    const servers = await start({ PICOCLAW_HISTORY_ENABLED: "false" });
+    const home = each.home();
+    const servers = await start(home, { PICOCLAW_HISTORY_ENABLED: "false" });
     const client = await openPico(`ws://${servers.gateway}/pico?session_id=gone`, { headers: AUTH });
     await chat(client, "not kept");
     client.close();
-    expect(await child!.stop()).toBe(0);
+    expect(await servers.child.stop()).toBe(0);
     expect(() => statSync(home.file("picoclaw.db"))).toThrow();
   });
 
   test("run from another directory, the binary writes history through its embedded writer and loads nothing from there", async () => {
-    home = makeTempHome();
+    const home = each.home();
     // Decoy writer files where a cwd-relative lookup would find them: loading one leaves a marker
     // (and answers nothing, so no history would be written).
     const cwd = home.file("elsewhere");
@@ -142,7 +137,7 @@ describe("chat history (process)", () => {
       mkdirSync(dirname(join(cwd, file)), { recursive: true });
       writeFileSync(join(cwd, file), `require("node:fs").writeFileSync(${JSON.stringify(marker)}, "loaded");`);
     }
-    child = startBinary(
+    const child = each.start(
       ["gateway"],
       childEnv(home.path, {
         PICOCLAW_GATEWAY_PORT: "0",
