@@ -2,25 +2,18 @@
  * The launcher attacks found on 127.0.0.1 (issue "Hardening II"), replayed against the compiled
  * binary over real sockets: each test failed on the release before the fix.
  */
-import { afterEach, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
-import { type RunningBinary, startConsoleBinary } from "../helpers/binary.ts";
-import { makeTempHome, type TempHome } from "../helpers/temp_home.ts";
+import { perTest } from "../helpers/per_test.ts";
+import type { TempHome } from "../helpers/temp_home.ts";
 
-let home: TempHome;
-let child: RunningBinary | undefined;
-afterEach(async () => {
-  await child?.stop();
-  child = undefined;
-  home?.remove();
-});
+const each = perTest();
 
-/** Starts `picoclaw` (launcher mode) in a temp home; returns the dashboard's base URL and token. */
+/** Starts `picoclaw` (launcher mode) in a temp home; returns the dashboard's base URL, token and the home. */
 async function startLauncher(files: Record<string, string> = {}) {
-  home = makeTempHome(files);
-  const started = await startConsoleBinary(home.path);
-  child = started.child;
-  return { base: `http://127.0.0.1:${started.port}`, port: started.port, token: started.token };
+  const home = each.home(files);
+  const started = await each.startConsole(home.path);
+  return { base: `http://127.0.0.1:${started.port}`, port: started.port, token: started.token, home };
 }
 
 const json = (body: unknown, headers: Record<string, string> = {}): RequestInit => ({
@@ -35,7 +28,7 @@ async function login(base: string, token: string): Promise<string> {
   return res.headers.getSetCookie()[0].split(";")[0];
 }
 
-function logText(): string {
+function logText(home: TempHome): string {
   return readFileSync(home.file("logs/launcher.log"), "utf8");
 }
 
@@ -75,7 +68,7 @@ describe("login limiter under attack (process)", () => {
   });
 
   test("a rotating X-Forwarded-For from loopback does not reset the limit, and the log blames the peer", async () => {
-    const { base, token } = await startLauncher();
+    const { base, token, home } = await startLauncher();
     const statuses: number[] = [];
     for (let i = 0; i < 30; i++) {
       const res = await fetch(`${base}/login`, json({ token: `guess-${i}` }, { "x-forwarded-for": `198.51.100.${i}` }));
@@ -85,15 +78,15 @@ describe("login limiter under attack (process)", () => {
     expect(statuses.slice(10).every((s) => s === 429)).toBe(true);
     // Even the right token waits for the window.
     expect((await fetch(`${base}/login`, json({ token }))).status).toBe(429);
-    const failures = logText().split("\n").filter((l) => l.includes("login failed"));
+    const failures = logText(home).split("\n").filter((l) => l.includes("login failed"));
     expect(failures.length).toBe(10);
     for (const line of failures) expect(line).toContain("login failed ip=127.0.0.1 via=login");
-    expect(logText()).not.toContain("198.51.100.");
+    expect(logText(home)).not.toContain("198.51.100.");
   });
 
   test("behind a proxy in trusted_proxies, the forwarded client is the one limited", async () => {
     const files = { "launcher-config.json": JSON.stringify({ trusted_proxies: ["127.0.0.1"] }) };
-    const { base, token } = await startLauncher(files);
+    const { base, token, home } = await startLauncher(files);
     for (let i = 0; i < 10; i++) {
       await fetch(`${base}/login`, json({ token: "wrong-guess" }, { "x-forwarded-for": "198.51.100.7, 127.0.0.1" }));
     }
@@ -101,7 +94,7 @@ describe("login limiter under attack (process)", () => {
     expect(limited.status).toBe(429);
     const other = await fetch(`${base}/login`, json({ token }, { "x-forwarded-for": "198.51.100.8" }));
     expect(other.status).toBe(200);
-    expect(logText()).toContain("login failed ip=198.51.100.7 via=login");
+    expect(logText(home)).toContain("login failed ip=198.51.100.7 via=login");
   });
 });
 
@@ -122,7 +115,7 @@ describe("Host check (process)", () => {
 
 describe("?token= from another site (process)", () => {
   test("cross-site ?token= requests are refused 403, not counted, and the owner still signs in", async () => {
-    const { base, token } = await startLauncher();
+    const { base, token, home } = await startLauncher();
     for (let i = 0; i < 11; i++) {
       const res = await fetch(`${base}/?token=x${i}`, {
         headers: { "sec-fetch-site": "cross-site" },
@@ -137,13 +130,13 @@ describe("?token= from another site (process)", () => {
     expect(foreign.status).toBe(403);
     const owner = await fetch(`${base}/?token=${token}`, { headers: { "sec-fetch-site": "none" }, redirect: "manual" });
     expect(owner.status).toBe(303);
-    expect(logText()).not.toContain("login failed");
+    expect(logText(home)).not.toContain("login failed");
   });
 });
 
 describe("POST /setup (process)", () => {
   test("a loopback client without a session or the current token cannot take over, and the owner stays in", async () => {
-    const { base, token } = await startLauncher();
+    const { base, token, home } = await startLauncher();
     const owner = await login(base, token);
     const body = { token: "attacker-chosen-token-1", confirm: "attacker-chosen-token-1" };
     expect((await fetch(`${base}/setup`, json(body))).status).toBe(401);
