@@ -1,9 +1,10 @@
 import { afterEach, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { childEnv, type RunningBinary, startBinary } from "./helpers/binary.ts";
+import { childEnv, type RunningBinary } from "./helpers/binary.ts";
 import { startFakeOpenAI } from "./helpers/fake_openai.ts";
 import { type FakeTelegram, startFakeTelegram } from "./helpers/fake_telegram.ts";
 import { chat, openPico } from "./helpers/gateway.ts";
-import { makeTempHome, type TempHome } from "./helpers/temp_home.ts";
+import { perTest } from "./helpers/per_test.ts";
+import type { TempHome } from "./helpers/temp_home.ts";
 
 setDefaultTimeout(30_000);
 
@@ -18,18 +19,15 @@ const ALICE = { id: 42, username: "alice" };
 const BOB = { id: 43, username: "bob" };
 const CAROL = { id: 44 };
 
+// Registered before the afterEach below, so the gateway stops before its fake Telegram does.
+const each = perTest();
+
 let telegram: FakeTelegram | undefined;
-let child: RunningBinary | undefined;
-let home: TempHome | undefined;
 const cleanups: (() => void)[] = [];
 
-afterEach(async () => {
-  await child?.stop();
-  child = undefined;
+afterEach(() => {
   telegram?.stop();
   telegram = undefined;
-  home?.remove();
-  home = undefined;
   for (const cleanup of cleanups.splice(0)) cleanup();
 });
 
@@ -47,11 +45,13 @@ function telegramEnv(fake: FakeTelegram, extra: Record<string, string> = {}): Re
   };
 }
 
-/** Starts `picoclaw gateway` in `home` (made when missing) and returns the gateway port. */
-async function startGateway(env: Record<string, string>): Promise<number> {
-  home ??= makeTempHome();
-  child = startBinary(["gateway"], childEnv(home.path, env));
-  return await child.gatewayPort();
+/** Starts `picoclaw gateway` in `home` (a new one when not given); returns the child and the gateway port. */
+async function startGateway(
+  env: Record<string, string>,
+  home: TempHome = each.home(),
+): Promise<{ child: RunningBinary; port: number }> {
+  const child = each.start(["gateway"], childEnv(home.path, env));
+  return { child, port: await child.gatewayPort() };
 }
 
 async function telegramStatus(port: number): Promise<Record<string, unknown>> {
@@ -64,7 +64,7 @@ async function telegramStatus(port: number): Promise<Record<string, unknown>> {
 describe("picoclaw gateway with channels.telegram", () => {
   test("answers each chat in that chat, and /api/status shows running with the bot's name", async () => {
     telegram = startFakeTelegram(TOKEN);
-    const port = await startGateway(telegramEnv(telegram));
+    const { child, port } = await startGateway(telegramEnv(telegram));
     telegram.pushText(ALICE, "hello from alice", 1001);
     telegram.pushText(BOB, "hello from bob", 1002);
     await telegram.waitFor(() => telegram!.messages.length === 2, "two replies");
@@ -79,7 +79,7 @@ describe("picoclaw gateway with channels.telegram", () => {
       last_error: null,
       bot: "picoclaw_test_bot",
     });
-    expect(child!.stderr()).not.toContain(TOKEN.split(":")[1]);
+    expect(child.stderr()).not.toContain(TOKEN.split(":")[1]);
   });
 
   test("a streamed reply is sent once and edited at most once a second, ending with the full text", async () => {
@@ -121,7 +121,7 @@ describe("picoclaw gateway with channels.telegram", () => {
 
   test("with allow_from empty a sender gets one answer with their id and the key; nobody reaches the agent", async () => {
     telegram = startFakeTelegram(TOKEN);
-    await startGateway(telegramEnv(telegram, { PICOCLAW_CHANNELS_TELEGRAM_ALLOW_FROM: "" }));
+    const { child } = await startGateway(telegramEnv(telegram, { PICOCLAW_CHANNELS_TELEGRAM_ALLOW_FROM: "" }));
     telegram.pushText(ALICE, "first");
     telegram.pushText(ALICE, "second");
     telegram.pushText(CAROL, "carol");
@@ -131,7 +131,7 @@ describe("picoclaw gateway with channels.telegram", () => {
     expect(answer[0].text).toContain("42");
     expect(answer[0].text).toContain("channels.telegram.allow_from");
     expect(telegram.messagesTo(CAROL.id)[0].text).toContain("44");
-    await child!.waitFor(/telegram message refused: allow_from is empty/);
+    await child.waitFor(/telegram message refused: allow_from is empty/);
   });
 
   test("a listed sender (by @username or id) is answered; one not listed is ignored", async () => {
@@ -148,12 +148,13 @@ describe("picoclaw gateway with channels.telegram", () => {
 
   test("no update is answered twice across a restart, also after kill -9 before the next poll", async () => {
     telegram = startFakeTelegram(TOKEN);
-    await startGateway(telegramEnv(telegram));
+    const home = each.home();
+    let { child } = await startGateway(telegramEnv(telegram), home);
     telegram.pushText(ALICE, "one");
     await telegram.waitFor(() => telegram!.messagesTo(42).length === 1, "the first reply");
-    expect(await child!.stop("SIGTERM")).toBe(0);
+    expect(await child.stop("SIGTERM")).toBe(0);
 
-    await startGateway(telegramEnv(telegram));
+    ({ child } = await startGateway(telegramEnv(telegram), home));
     telegram.pushText(ALICE, "two");
     await telegram.waitFor(() => telegram!.messagesTo(42).length === 2, "the second reply");
     await telegram.waitFor(() => telegram!.waitingCount() === 1, "the next long poll");
@@ -161,10 +162,10 @@ describe("picoclaw gateway with channels.telegram", () => {
     telegram.freeze();
     telegram.pushText(ALICE, "three");
     await telegram.waitFor(() => telegram!.messagesTo(42).length === 3, "the third reply");
-    expect(await child!.stop("SIGKILL")).not.toBe(0);
+    expect(await child.stop("SIGKILL")).not.toBe(0);
     telegram.thaw();
 
-    await startGateway(telegramEnv(telegram));
+    await startGateway(telegramEnv(telegram), home);
     telegram.pushText(ALICE, "four");
     await telegram.waitFor(() => telegram!.messagesTo(42).length >= 4, "the fourth reply");
     expect(telegram.messagesTo(42).map((m) => m.text)).toEqual(["one", "two", "three", "four"]);
@@ -173,7 +174,7 @@ describe("picoclaw gateway with channels.telegram", () => {
   test("a wrong token is state auth_failed in /api/status (no token shown) while /pico keeps working", async () => {
     telegram = startFakeTelegram(TOKEN);
     const wrong = "123456:AAwrongTokenWrongTokenWrongToken00";
-    const port = await startGateway(telegramEnv(telegram, { PICOCLAW_CHANNELS_TELEGRAM_TOKEN: wrong }));
+    const { child, port } = await startGateway(telegramEnv(telegram, { PICOCLAW_CHANNELS_TELEGRAM_TOKEN: wrong }));
     await telegram.waitFor(() => telegram!.calls.some((c) => c.status === 401), "a refused call");
     let status = await telegramStatus(port);
     for (const deadline = Date.now() + 5000; status.state !== "auth_failed" && Date.now() < deadline;) {
@@ -183,7 +184,7 @@ describe("picoclaw gateway with channels.telegram", () => {
     expect(status.state).toBe("auth_failed");
     expect(String(status.last_error)).toContain("401");
     expect(JSON.stringify(status)).not.toContain("AAwrongToken");
-    expect(child!.stderr()).not.toContain("AAwrongToken");
+    expect(child.stderr()).not.toContain("AAwrongToken");
     const pico = await openPico(`ws://127.0.0.1:${port}/pico`, { headers: { authorization: `Bearer ${PICO_TOKEN}` } });
     const frames = await chat(pico, "still here");
     expect(frames.some((f) => f.type === "message.create" && f.payload?.content === "still here")).toBe(true);
