@@ -1,13 +1,16 @@
-import { afterEach, describe, expect, test } from "bun:test";
-import { makeTempHome, type TempHome } from "../../tests/helpers/temp_home.ts";
+import { describe, expect, test } from "bun:test";
+import { perTest } from "../../tests/helpers/per_test.ts";
+import type { TempHome } from "../../tests/helpers/temp_home.ts";
 import { checkConfig } from "./check.ts";
 import { loadConfig } from "./load.ts";
 
+/** Every temp home a test makes (some make several) is removed after it. */
+const each = perTest();
+/** The latest temp home. */
 let home: TempHome;
-afterEach(() => home?.remove());
 
 async function problemsFor(config: unknown, env: Record<string, string> = {}) {
-  home = makeTempHome({ "config.json": JSON.stringify(config) });
+  home = each.home({ "config.json": JSON.stringify(config) });
   return checkConfig(await loadConfig({ env: { PICOCLAW_HOME: home.path, ...env } }));
 }
 

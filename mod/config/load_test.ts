@@ -1,15 +1,18 @@
-import { afterEach, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { ConfigError } from "../errors/mod.ts";
-import { makeTempHome, type TempHome } from "../../tests/helpers/temp_home.ts";
+import { perTest } from "../../tests/helpers/per_test.ts";
+import type { TempHome } from "../../tests/helpers/temp_home.ts";
 import { loadConfig } from "./load.ts";
 import { Secret } from "./secret.ts";
 
+/** Every temp home a test makes (some make several) is removed after it. */
+const each = perTest();
+/** The latest temp home. */
 let home: TempHome;
-afterEach(() => home?.remove());
 
 /** Loads from a temp home holding `files`, with `env` on top. */
 async function load(files: Record<string, string>, env: Record<string, string> = {}, flags = {}) {
-  home = makeTempHome(files);
+  home = each.home(files);
   return await loadConfig({ env: { PICOCLAW_HOME: home.path, ...env }, flags });
 }
 
@@ -101,8 +104,8 @@ describe("loadConfig() layering", () => {
   });
 
   test("loadConfig() reads config.json from PICOCLAW_CONFIG and .security.yml beside it", async () => {
-    home = makeTempHome({});
-    const other = makeTempHome({
+    home = each.home({});
+    const other = each.home({
       "custom.json": JSON.stringify({ gateway: { port: 5555 } }),
       ".security.yml": "agent:\n  api_key: sk-beside-custom-json\n",
     });
@@ -120,7 +123,7 @@ describe("loadConfig() layering", () => {
   });
 
   test("loadConfig() lets --home win over PICOCLAW_HOME", async () => {
-    home = makeTempHome({ "config.json": JSON.stringify({ gateway: { port: 7777 } }) });
+    home = each.home({ "config.json": JSON.stringify({ gateway: { port: 7777 } }) });
     const { config } = await loadConfig({ env: { PICOCLAW_HOME: "/nonexistent" }, flags: { home: home.path } });
     expect(config.gateway.port).toBe(7777);
   });
@@ -214,7 +217,7 @@ describe("loadConfig() errors", () => {
   });
 
   test("loadConfig() reads an explicit config path that exists, and a missing default config.json is fine", async () => {
-    home = makeTempHome({ "elsewhere.json": JSON.stringify({ gateway: { port: 18799 } }) });
+    home = each.home({ "elsewhere.json": JSON.stringify({ gateway: { port: 18799 } }) });
     const loaded = await loadConfig({
       env: { PICOCLAW_HOME: home.path, PICOCLAW_CONFIG: home.file("elsewhere.json") },
     });
@@ -255,7 +258,7 @@ describe("loadConfig() warnings", () => {
   });
 
   test("loadConfig() warns when .security.yml is readable by group or others", async () => {
-    home = makeTempHome({});
+    home = each.home({});
     home.write(".security.yml", "agent:\n  api_key: sk-abcdefghijklmnop\n", 0o640);
     const { warnings } = await loadConfig({ env: { PICOCLAW_HOME: home.path } });
     expect(warnings.join("\n")).toContain("readable by group or others (mode 0640)");
