@@ -262,6 +262,12 @@ describe.skipIf(!run)("several gateways as one (three processes, one redis-serve
         const frames = await replyTo(a2, id);
         expect(frames.filter((f) => f.type.startsWith("message.")).at(-1)?.payload?.content).toBe(REPLY);
       }
+      // The session API says the history is unavailable rather than answering "no such session".
+      const unavailable = await fetch(`http://127.0.0.1:${gateways[0].port}/api/sessions/down/messages`, {
+        headers: AUTH,
+      });
+      expect(unavailable.status).toBe(503);
+      expect((await unavailable.json()).error).toBe("history_unavailable");
       const lost = gateways[0].child.stderr().match(/redis connection lost/g) ?? [];
       expect(lost.length).toBe(1);
 

@@ -1,5 +1,8 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { readFileSync, statSync } from "node:fs";
+import { RedisLink } from "../mod/cluster/mod.ts";
+import { RedisHistoryStore } from "../mod/history/mod.ts";
+import { createLogger } from "../mod/log/mod.ts";
 import { openPico } from "./helpers/gateway.ts";
 import { makeTestLauncher, postJson, type TestLauncher } from "./helpers/launcher.ts";
 import { rawHandshake } from "./helpers/raw_ws.ts";
@@ -269,5 +272,26 @@ describe("GET /pico/ws (dashboard chat socket)", () => {
     client.send({ type: "message.send", payload: { content: "first login" } });
     expect((await client.next("message.create")).payload?.content).toBe("first login");
     client.close();
+  });
+});
+
+describe("session API while the history cannot answer", () => {
+  test("a cluster whose Redis is down: list, page and delete answer 503 history_unavailable, not an empty list", async () => {
+    // A real link to a port nothing listens on: the state of a cluster instance while Redis is down.
+    const link = new RedisLink({ url: "redis://127.0.0.1:1", log: createLogger({ stderr: () => {} }) });
+    launcher = await makeTestLauncher({ history: new RedisHistoryStore({ redis: link }) });
+    const cookie = await launcher.login();
+    const answers = [
+      await launcher.request("/api/sessions", { headers: { cookie } }),
+      await launcher.request("/api/sessions/s1", { headers: { cookie } }),
+      await launcher.request("/api/sessions/s1", { method: "DELETE", headers: { cookie } }),
+    ];
+    for (const res of answers) {
+      expect(res.status).toBe(503);
+      const body = await res.json();
+      expect(body.error).toBe("history_unavailable");
+      expect(body.message).toContain("Redis is down");
+    }
+    link.close();
   });
 });

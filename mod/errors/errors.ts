@@ -25,6 +25,7 @@ export type ErrorCode =
   | "host_not_allowed"
   | "unsupported_media_type"
   | "token_from_env"
+  | "history_unavailable"
   | "internal_error";
 
 /** Extra context an error may carry to the edge that prints it. */

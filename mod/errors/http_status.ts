@@ -27,5 +27,6 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   host_not_allowed: 403,
   unsupported_media_type: 415,
   token_from_env: 409,
+  history_unavailable: 503,
   internal_error: 500,
 };

@@ -97,7 +97,12 @@ export function createApi(options: ApiOptions): Hono {
       tags: ["history"],
       query: MessagesQuerySchema,
       response: SessionMessagesSchema,
-      responses: { ...UNAUTHORIZED, "400": "`invalid_request`: a bad query", "404": "`not_found`: no such session" },
+      responses: {
+        ...UNAUTHORIZED,
+        "400": "`invalid_request`: a bad query",
+        "404": "`not_found`: no such session",
+        "503": "`history_unavailable`: the cluster's Redis is down",
+      },
     }),
     sessionMessagesRoute(options.history),
   );

@@ -57,6 +57,7 @@ function size(session: MemorySession): number {
  */
 export class MemoryHistoryStore implements HistoryStore {
   readonly kind = "memory";
+  readonly available = true;
   readonly #maxMessages: number;
   readonly #maxSessions: number;
   readonly #maxChars: number;

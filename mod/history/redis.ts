@@ -126,6 +126,11 @@ export class RedisHistoryStore implements HistoryStore {
     this.#redis.onUp(() => this.#send());
   }
 
+  /** False while Redis is down: reads then answer empty at once. */
+  get available(): boolean {
+    return this.#redis.up;
+  }
+
   #list(sessionId: string): string {
     return `${this.#prefix}h:${sessionId}`;
   }

@@ -24,8 +24,24 @@ export const SessionMessagesSchema = z.object({
 });
 
 /**
+ * Refuses a session API call while the history cannot answer (a cluster's Redis is down), so
+ * nobody mistakes "unavailable" for "no sessions" or "no such session".
+ * @param history The store the route reads.
+ * @throws {PicoclawError} `history_unavailable` (503).
+ */
+export function requireHistory(history: HistoryStore): void {
+  if (!history.available) {
+    throw new PicoclawError(
+      "history_unavailable",
+      "Chat history is unavailable while Redis is down; it is back as soon as Redis is",
+    );
+  }
+}
+
+/**
  * `GET .../sessions/:id` (launcher) and `GET /api/sessions/:id/messages` (gateway): a session's
- * messages oldest first, `{id, messages}`; an unknown session is 404 `not_found`.
+ * messages oldest first, `{id, messages}`; an unknown session is 404 `not_found`, a store that
+ * cannot answer 503 `history_unavailable`.
  *
  * @param history The store to read.
  * @returns A Hono handler; the route must name its session parameter `id`.
@@ -36,6 +52,7 @@ export function sessionMessagesRoute(history: HistoryStore) {
     const query = parseRequest(MessagesQuerySchema, c.req.query());
     // Default 100; above 1000 is read as 1000.
     const limit = clampLimit(query.limit === undefined ? DEFAULT_LIMIT : Number(query.limit));
+    requireHistory(history);
     const messages = await history.messages(id, { limit, before: query.before });
     if (messages === undefined) throw new PicoclawError("not_found", "No such session");
     return c.json({ id, messages });

@@ -86,6 +86,8 @@ function openDatabase(path: string): Database {
  */
 export class SqliteHistoryStore implements HistoryStore {
   readonly kind = "sqlite";
+  /** Reads use this thread's own connection: they answer even while writes fail (a full disk). */
+  readonly available = true;
   readonly #db: Database;
   readonly #path: string;
   readonly #log: Logger | undefined;

@@ -76,6 +76,8 @@ export const CONTEXT_TURNS = 20;
 export interface HistoryStore {
   /** `sqlite` when messages reach `picoclaw.db`, `redis` in a cluster, `memory` when they are kept in memory only. */
   readonly kind: "sqlite" | "memory" | "redis";
+  /** Whether reads answer from the store now: false while a cluster's Redis is down (reads would answer empty). */
+  readonly available: boolean;
   /**
    * Queues one message; it is written within 100 ms (or at flush/close).
    * @param message The message; its `timestamp` defaults to `Date.now()`.

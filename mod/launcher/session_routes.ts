@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { PicoclawError } from "../errors/mod.ts";
 import { describe } from "../http/mod.ts";
-import { MessagesQuerySchema, sessionMessagesRoute, SessionMessagesSchema } from "../history/mod.ts";
+import { MessagesQuerySchema, requireHistory, sessionMessagesRoute, SessionMessagesSchema } from "../history/mod.ts";
 import { z } from "../zod/mod.ts";
 import type { LauncherContext, LauncherEnv } from "./context.ts";
 
@@ -15,6 +15,8 @@ const SessionListSchema = z.object({
   })),
 });
 
+const UNAVAILABLE = "`history_unavailable`: the cluster's Redis is down";
+
 /**
  * The dashboard's chat history API (SPEC §6), behind the session check of `/api/*`:
  * `GET /api/sessions` (newest first), `GET /api/sessions/:id` (`limit`, `before`), and
@@ -24,8 +26,16 @@ export function createSessionRoutes(ctx: LauncherContext): Hono<LauncherEnv> {
   const app = new Hono<LauncherEnv>();
   app.get(
     "/api/sessions",
-    describe({ summary: "Chat sessions, newest first", tags: ["history"], response: SessionListSchema }),
-    async (c) => c.json({ sessions: await ctx.history.listSessions() }),
+    describe({
+      summary: "Chat sessions, newest first",
+      tags: ["history"],
+      response: SessionListSchema,
+      responses: { "503": UNAVAILABLE },
+    }),
+    async (c) => {
+      requireHistory(ctx.history);
+      return c.json({ sessions: await ctx.history.listSessions() });
+    },
   );
   app.get(
     "/api/sessions/:id",
@@ -34,7 +44,11 @@ export function createSessionRoutes(ctx: LauncherContext): Hono<LauncherEnv> {
       tags: ["history"],
       query: MessagesQuerySchema,
       response: SessionMessagesSchema,
-      responses: { "400": "`invalid_request`: a bad query", "404": "`not_found`: no such session" },
+      responses: {
+        "400": "`invalid_request`: a bad query",
+        "404": "`not_found`: no such session",
+        "503": UNAVAILABLE,
+      },
     }),
     sessionMessagesRoute(ctx.history),
   );
@@ -43,9 +57,10 @@ export function createSessionRoutes(ctx: LauncherContext): Hono<LauncherEnv> {
     describe({
       summary: "Delete a session's history (its open sockets stay open)",
       tags: ["history"],
-      responses: { "204": "Deleted", "404": "`not_found`: no such session" },
+      responses: { "204": "Deleted", "404": "`not_found`: no such session", "503": UNAVAILABLE },
     }),
     async (c) => {
+      requireHistory(ctx.history);
       if (!await ctx.history.deleteSession(c.req.param("id"))) throw new PicoclawError("not_found", "No such session");
       return c.body(null, 204);
     },

@@ -1,7 +1,7 @@
 import { followAgentConfig } from "../../mod/agent/mod.ts";
 import { Conversation } from "../../mod/conversation/mod.ts";
 import { PicoChannel } from "../../mod/channel/mod.ts";
-import { openHistory } from "../../mod/history/mod.ts";
+import { type HistoryStore, openHistory } from "../../mod/history/mod.ts";
 import { ConfigStore, loadConfig } from "../../mod/config/mod.ts";
 import { type Gateway, startGateway } from "../../mod/gateway/mod.ts";
 import {
@@ -50,6 +50,8 @@ export interface TestLauncherOptions {
   now?: () => number;
   /** The limiter of a served launcher. */
   limiter?: LoginLimiter;
+  /** The chat history (closed at stop); by default the home's `picoclaw.db`. */
+  history?: HistoryStore;
 }
 
 /** The `Cookie` header value for the session cookie a response set. */
@@ -70,7 +72,7 @@ export async function makeTestLauncher(options: TestLauncherOptions = {}): Promi
   const ring = new LogRing();
   const log = createLogger({ stderr: (line) => logs.push(line), level: "debug", ring });
   const metrics = createMetrics();
-  const history = openHistory({ path: loaded.paths.historyFile, log });
+  const history = options.history ?? openHistory({ path: loaded.paths.historyFile, log });
   // As the app does: the agent follows the store, so the Agent page applies live.
   const { agent } = followAgentConfig(store, history);
   const conversation = new Conversation({ agent, history, log, metrics });
