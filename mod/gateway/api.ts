@@ -5,7 +5,7 @@ import { ChatMessageBodySchema, ChatReplySchema, MAX_API_BODY_BYTES, type PicoCh
 import { ChatAppStatusSchema } from "../chat_app/mod.ts";
 import { PicoclawError } from "../errors/mod.ts";
 import { describe, jsonBody } from "../http/mod.ts";
-import { type HistoryStore, MessagesQuerySchema, sessionMessagesRoute, SessionMessagesSchema } from "../history/mod.ts";
+import { describeSessionMessages, type HistoryStore, sessionMessagesRoute } from "../history/mod.ts";
 import { z } from "../zod/mod.ts";
 import type { Metrics } from "../metrics/mod.ts";
 
@@ -92,18 +92,7 @@ export function createApi(options: ApiOptions): Hono {
   // A Pico client restores a conversation after a reconnect (SPEC §6).
   api.get(
     "/api/sessions/:id/messages",
-    describe({
-      summary: "A session's messages, oldest first",
-      tags: ["history"],
-      query: MessagesQuerySchema,
-      response: SessionMessagesSchema,
-      responses: {
-        ...UNAUTHORIZED,
-        "400": "`invalid_request`: a bad query",
-        "404": "`not_found`: no such session",
-        "503": "`history_unavailable`: the cluster's Redis is down",
-      },
-    }),
+    describeSessionMessages(UNAUTHORIZED),
     sessionMessagesRoute(options.history),
   );
 

@@ -10,7 +10,14 @@
 export { type MemoryHistoryOptions, MemoryHistoryStore } from "./memory.ts";
 export { openHistory, type OpenHistoryOptions } from "./open.ts";
 export { type RedisCommandRunner, type RedisHistoryOptions, RedisHistoryStore } from "./redis.ts";
-export { MessagesQuerySchema, requireHistory, sessionMessagesRoute, SessionMessagesSchema } from "./routes.ts";
+export {
+  describeSessionMessages,
+  HISTORY_UNAVAILABLE,
+  MessagesQuerySchema,
+  requireHistory,
+  sessionMessagesRoute,
+  SessionMessagesSchema,
+} from "./routes.ts";
 export { migrate, type Migration, MIGRATIONS, SCHEMA_VERSION, schemaVersion } from "./schema.ts";
 export { FLUSH_INTERVAL_MS, NewerSchemaError, type SqliteHistoryOptions, SqliteHistoryStore } from "./sqlite.ts";
 export {

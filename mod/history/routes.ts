@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import { PicoclawError } from "../errors/mod.ts";
-import { parseRequest } from "../http/mod.ts";
+import { describe, parseRequest } from "../http/mod.ts";
 import { z } from "../zod/mod.ts";
 import { clampLimit, DEFAULT_LIMIT, HISTORY_CHANNELS, type HistoryStore, MAX_LIMIT } from "./store.ts";
 
@@ -22,6 +22,29 @@ export const SessionMessagesSchema = z.object({
     model_name: z.optional(z.string()),
   })),
 });
+
+/** The OpenAPI description of a 503 from {@link requireHistory}. */
+export const HISTORY_UNAVAILABLE = "`history_unavailable`: the cluster's Redis is down";
+
+/**
+ * The OpenAPI document of {@link sessionMessagesRoute}, on either server.
+ * @param responses What the server's own guard may answer (the gateway's 401).
+ * @returns The route's `describe()` middleware.
+ */
+export function describeSessionMessages(responses: Record<string, string> = {}) {
+  return describe({
+    summary: "A session's messages, oldest first",
+    tags: ["history"],
+    query: MessagesQuerySchema,
+    response: SessionMessagesSchema,
+    responses: {
+      ...responses,
+      "400": "`invalid_request`: a bad query",
+      "404": "`not_found`: no such session",
+      "503": HISTORY_UNAVAILABLE,
+    },
+  });
+}
 
 /**
  * Refuses a session API call while the history cannot answer (a cluster's Redis is down), so

@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { PicoclawError } from "../errors/mod.ts";
 import { describe } from "../http/mod.ts";
-import { MessagesQuerySchema, requireHistory, sessionMessagesRoute, SessionMessagesSchema } from "../history/mod.ts";
+import { describeSessionMessages, HISTORY_UNAVAILABLE, requireHistory, sessionMessagesRoute } from "../history/mod.ts";
 import { z } from "../zod/mod.ts";
 import type { LauncherContext, LauncherEnv } from "./context.ts";
 
@@ -14,8 +14,6 @@ const SessionListSchema = z.object({
     updated_at: z.number(),
   })),
 });
-
-const UNAVAILABLE = "`history_unavailable`: the cluster's Redis is down";
 
 /**
  * The dashboard's chat history API (SPEC §6), behind the session check of `/api/*`:
@@ -30,7 +28,7 @@ export function createSessionRoutes(ctx: LauncherContext): Hono<LauncherEnv> {
       summary: "Chat sessions, newest first",
       tags: ["history"],
       response: SessionListSchema,
-      responses: { "503": UNAVAILABLE },
+      responses: { "503": HISTORY_UNAVAILABLE },
     }),
     async (c) => {
       requireHistory(ctx.history);
@@ -39,17 +37,7 @@ export function createSessionRoutes(ctx: LauncherContext): Hono<LauncherEnv> {
   );
   app.get(
     "/api/sessions/:id",
-    describe({
-      summary: "A session's messages, oldest first",
-      tags: ["history"],
-      query: MessagesQuerySchema,
-      response: SessionMessagesSchema,
-      responses: {
-        "400": "`invalid_request`: a bad query",
-        "404": "`not_found`: no such session",
-        "503": UNAVAILABLE,
-      },
-    }),
+    describeSessionMessages(),
     sessionMessagesRoute(ctx.history),
   );
   app.delete(
@@ -57,7 +45,7 @@ export function createSessionRoutes(ctx: LauncherContext): Hono<LauncherEnv> {
     describe({
       summary: "Delete a session's history (its open sockets stay open)",
       tags: ["history"],
-      responses: { "204": "Deleted", "404": "`not_found`: no such session", "503": UNAVAILABLE },
+      responses: { "204": "Deleted", "404": "`not_found`: no such session", "503": HISTORY_UNAVAILABLE },
     }),
     async (c) => {
       requireHistory(ctx.history);
