@@ -64,8 +64,8 @@ async function postMessage(port: number, token: string, content: string, session
   return await res.json();
 }
 
-/** Gateway B with the Pico channel on, and gateway A dialling it as a Pico client in session `from-a`. */
-async function linkedPair(envA: Record<string, string>, envB: Record<string, string>) {
+/** Starts gateway B with the Pico channel on, and gateway A set to dial it as a Pico client in session `from-a`. */
+async function startPair(envA: Record<string, string> = {}, envB: Record<string, string> = {}) {
   const portB = await startGateway({
     PICOCLAW_CHANNELS_PICO_ENABLED: "true",
     PICOCLAW_CHANNELS_PICO_TOKEN: B_TOKEN,
@@ -79,6 +79,12 @@ async function linkedPair(envA: Record<string, string>, envB: Record<string, str
     PICOCLAW_CHANNELS_PICO_CLIENT_SESSION_ID: "from-a",
     ...envA,
   });
+  return { portA, portB };
+}
+
+/** {@link startPair}, once A is connected to B, with an observer socket on B's session `from-a`. */
+async function linkedPair(envA: Record<string, string>, envB: Record<string, string>) {
+  const { portA, portB } = await startPair(envA, envB);
   await eventually(
     () => {
       void status(portB, B_TOKEN).then((s) => (connectionsB = s.pico.connections));
@@ -109,14 +115,7 @@ async function status(port: number, token: string) {
 
 describe("Pico client (two processes)", () => {
   test("gateway A dials gateway B's /pico: A shows connected, B shows the connection", async () => {
-    const portB = await startGateway({ PICOCLAW_CHANNELS_PICO_ENABLED: "true", PICOCLAW_CHANNELS_PICO_TOKEN: B_TOKEN });
-    const portA = await startGateway({
-      PICOCLAW_CHANNELS_PICO_TOKEN: A_TOKEN,
-      PICOCLAW_CHANNELS_PICO_CLIENT_ENABLED: "true",
-      PICOCLAW_CHANNELS_PICO_CLIENT_URL: `ws://127.0.0.1:${portB}/pico`,
-      PICOCLAW_CHANNELS_PICO_CLIENT_TOKEN: B_TOKEN,
-      PICOCLAW_CHANNELS_PICO_CLIENT_SESSION_ID: "from-a",
-    });
+    const { portA, portB } = await startPair();
     let a: { pico_client: { state: string; connected: boolean } } | undefined;
     await eventually(
       () => {
